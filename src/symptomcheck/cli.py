@@ -1,0 +1,186 @@
+"""The `symptomcheck` command: consult, evaluate, fit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from symptomcheck.knowledge import LANGUAGES, KnowledgeError, default_knowledge
+from symptomcheck.model import SHIPPED_MODEL, ModelError, load_model
+from symptomcheck.patients import PatientFileError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="symptomcheck: decision support, not a diagnosis.")
+err = Console(stderr=True)
+
+ModelOption = Annotated[Path, typer.Option("--model", help="A model artifact (.npz); the shipped one by default.")]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _parse_settings(pairs: list[str]) -> dict[str, float]:
+    settings: dict[str, float] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        try:
+            settings[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            _fail(f"--set takes KEY=NUMBER (for example stop_confidence=0.95), not {pair!r}")
+    return settings
+
+
+@app.command()
+def consult(
+    lang: Annotated[str, typer.Option("--lang", help="Language: en, zh or fr.")] = "en",
+    model: ModelOption = SHIPPED_MODEL,
+) -> None:
+    """Consult in the terminal: one question at a time, then the advice and the conditions to consider."""
+    from symptomcheck.engine.assessment import Engine
+    from symptomcheck.terminal import TerminalConsultation
+
+    if lang not in LANGUAGES:
+        _fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    try:
+        engine = Engine(load_model(model), default_knowledge())
+    except (ModelError, KnowledgeError) as error:
+        _fail(str(error))
+    code = TerminalConsultation(engine, lang).run()  # type: ignore[arg-type]
+    raise typer.Exit(code)
+
+
+@app.command()
+def evaluate(
+    patients: Annotated[Path, typer.Argument(help="A DDXPlus patient file (CSV or zip, English or French release).")],
+    max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=223, help="Questions allowed.")] = 30,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON here.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a Markdown report and plots here.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes; 0 means one per core.")] = 0,
+    model: ModelOption = SHIPPED_MODEL,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="Override an engine setting, KEY=NUMBER.")] = None,
+) -> None:
+    """Run the DDXPlus protocol (simulated patients) and print the metrics."""
+    from symptomcheck.evaluation.report import write_report
+    from symptomcheck.evaluation.run import evaluate_file
+
+    overrides = _parse_settings(settings or [])
+    total = _count_rows(patients)
+    try:
+        with Progress(
+            TextColumn("interviewing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+        ) as progress:
+            task = progress.add_task("patients", total=total)
+            result = evaluate_file(
+                patients,
+                model,
+                max_turns,
+                workers or None,
+                overrides,
+                progress=lambda n: progress.advance(task, n),
+            )
+    except (PatientFileError, ModelError, KnowledgeError) as error:
+        _fail(str(error))
+    text = json.dumps(result.metrics, indent=2)
+    print(text)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n", encoding="utf-8")
+    if report is not None:
+        written = write_report(report, result.report)
+        err.print(f"report: {written[0]}")
+
+
+def _count_rows(path: Path) -> int | None:
+    """Rows in a plain CSV (for the progress bar); None for a zip or when it cannot be read cheaply."""
+    try:
+        if path.suffix.lower() != ".csv":
+            return None
+        with path.open("rb") as handle:
+            return max(sum(1 for _ in handle) - 1, 0)
+    except OSError:
+        return None
+
+
+@app.command()
+def fit(
+    patients: Annotated[list[Path], typer.Argument(help="DDXPlus patient files (CSV or zip, either release).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model artifact (.npz).")],
+    statistics: Annotated[
+        Path | None,
+        typer.Option("--statistics", help="Take likelihoods and priors from the DDXPlus authors' statistics (JSON)."),
+    ] = None,
+    exclude: Annotated[
+        list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
+    ] = None,
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Patients kept for the differential model.")] = 20000,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="Engine setting to store, KEY=NUMBER.")] = None,
+) -> None:
+    """Fit a model from patient files (streamed, bounded memory) and write it as a versioned artifact."""
+    try:
+        from symptomcheck.evaluation.training import train_differential
+    except ImportError:
+        _fail("fitting the differential model needs scipy: pip install 'symptomcheck[fit]'")
+    from symptomcheck.engine.tables import DEFAULT_SETTINGS, compile_tables
+    from symptomcheck.model.building import count_and_sample, identity, stream_patients
+    from symptomcheck.model.fit import import_statistics, load_statistics, provenance
+    from symptomcheck.patients import read_patients
+
+    knowledge = default_knowledge()
+    overrides = _parse_settings(settings or [])
+    try:
+        held_out = {identity(p) for path in exclude or [] for p in read_patients(path, knowledge)}
+        err.print(f"reading {len(patients)} file(s); {len(held_out)} held-out patients excluded")
+        counts, reservoir = count_and_sample(
+            stream_patients(patients, knowledge, read_patients, held_out), knowledge, sample
+        )
+        sources = [*patients, *(exclude or [])]
+        provenance_note = {"command": " ".join(["symptomcheck fit", *sys.argv[2:]])}
+        if statistics is not None:
+            built = import_statistics(knowledge, load_statistics(statistics), counts, [statistics, *sources])
+        else:
+            built = counts.to_model(
+                provenance("fit from DDXPlus patient records", sources, patients=int(counts.patients.sum()))
+            )
+        built = built.with_settings(**{**DEFAULT_SETTINGS, **overrides})
+        err.print(f"{int(counts.patients.sum())} patients counted; training the differential on {len(reservoir.items)}")
+        if reservoir.items:
+            tables = compile_tables(built, knowledge)
+            weights = train_differential(tables, reservoir.items, penalty=built.settings.get("differential_penalty", 3e-2))
+            built = replace(built, differential=weights)
+        built = replace(
+            built,
+            provenance={
+                **built.provenance,
+                **provenance_note,
+                "held_out_patients": len(held_out),
+                "differential_patients": len(reservoir.items),
+            },
+        )
+        built.save(out)
+    except (PatientFileError, ModelError, KnowledgeError) as error:
+        _fail(str(error))
+    err.print(f"wrote {out} (model version {built.version})")
+
+
+@app.command()
+def info(model: ModelOption = SHIPPED_MODEL) -> None:
+    """Print a model's version, settings and provenance."""
+    try:
+        loaded = load_model(model)
+    except ModelError as error:
+        _fail(str(error))
+    print(json.dumps({"version": loaded.version, "settings": loaded.settings, "provenance": loaded.provenance}, indent=2))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The inference engine: numpy only, no web, storage or validation library."""

@@ -1,0 +1,163 @@
+"""The engine's one entry point for a consultation: everything known after a list of answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.differential import differential
+from symptomcheck.engine.errors import AnswerError
+from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
+from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.questions import choose_questions, eligible_questions
+from symptomcheck.engine.stopping import AMBULANCE, should_stop
+from symptomcheck.engine.tables import Tables, compile_tables
+from symptomcheck.engine.triage import TriageDecision, decide
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
+from symptomcheck.model.artifact import FloatArray, Model
+
+LIST_THRESHOLD = 0.01
+
+
+class StopReason(StrEnum):
+    CONFIDENT = "confident"
+    EMERGENCY = "emergency"
+    NOTHING_TO_ASK = "nothing_to_ask"
+    TURN_LIMIT = "turn_limit"
+
+
+@dataclass(frozen=True, slots=True)
+class RankedCondition:
+    code: str
+    probability: float
+    supporting: tuple[Contribution, ...]
+    against: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The state of a consultation after its answers: posterior, differential, next step, triage."""
+
+    posterior: FloatArray  # (D,) the naive-Bayes posterior
+    differential: tuple[RankedCondition, ...]  # listed conditions (> 1%), most likely first
+    next_question: str | None  # None once the interview should stop
+    question_reason: QuestionReason | None
+    stop_reason: StopReason | None
+    triage: TriageDecision
+    questions_asked: int
+
+    @property
+    def should_stop(self) -> bool:
+        return self.stop_reason is not None
+
+
+class Engine:
+    """Inference over one model and knowledge base (immutable, safe to share between threads)."""
+
+    def __init__(self, model: Model, knowledge: KnowledgeBase, **overrides: float) -> None:
+        self.model = model
+        self.knowledge = knowledge
+        self.tables: Tables = compile_tables(model, knowledge, **overrides)
+        self.max_turns = int(self.tables.settings.get("max_turns", 30))
+        self._urgency = self.tables.level_urgency
+
+    def validate(self, answers: Sequence[tuple[str, Answer]]) -> None:
+        """Refuse answers that do not fit: unknown evidence, answered twice, follow-up before its parent."""
+        seen: dict[str, Answer] = {}
+        for code, answer in answers:
+            e = self.tables.evidence_index(code)
+            if code in seen:
+                raise AnswerError(f"{code} is answered twice")
+            parent = int(self.tables.parent[e])
+            if parent >= 0:
+                parent_code = self.tables.evidences[parent]
+                parent_answer = seen.get(parent_code)
+                if parent_answer is None or parent_answer.status is not AnswerStatus.PRESENT:
+                    raise AnswerError(f"{code} follows up {parent_code}: it is asked only after {parent_code} is yes")
+            kind = self.tables.kinds[e]
+            if kind is not EvidenceKind.BINARY and answer.status is AnswerStatus.PRESENT and not answer.values:
+                raise AnswerError(f"{code} needs a value: one of {', '.join(self.tables.outcomes[e][:12])}")
+            self.tables.answer_log_likelihood(e, answer)  # raises AnswerError on a value not offered
+            seen[code] = answer
+
+    def assess(self, age: int, sex: str, answers: Sequence[tuple[str, Answer]]) -> Assessment:
+        """Posterior, differential, next question, stop, triage and explanation after `answers`.
+
+        The first answer is the complaint; `questions_asked` counts the others.
+        """
+        self.validate(answers)
+        tables = self.tables
+        log_posterior = tables.log_prior_for(age, sex)
+        asked = np.zeros((1, tables.n_evidences), dtype=bool)
+        present = np.zeros_like(asked)
+        values = np.zeros((1, tables.p_outcome.shape[0]), dtype=bool)
+        likelihoods: list[tuple[str, FloatArray]] = []
+        for code, answer in answers:
+            e = tables.evidence_index(code)
+            log_likelihood = tables.answer_log_likelihood(e, answer)
+            log_posterior = log_posterior + log_likelihood
+            asked[0, e] = True
+            present[0, e] = answer.status is AnswerStatus.PRESENT and not self._is_ordinary(e, answer)
+            if tables.kinds[e] is not EvidenceKind.BINARY and answer.status is not AnswerStatus.UNKNOWN:
+                chosen = answer.values if answer.status is AnswerStatus.PRESENT else (self._ordinary(e),)
+                for value in chosen:
+                    values[0, tables.rows(e).start + tables.outcomes[e].index(value)] = True
+            if answer.status is not AnswerStatus.UNKNOWN:
+                likelihoods.append((code, log_likelihood))
+        p = normalise(log_posterior)
+        questions_asked = max(len(answers) - 1, 0)
+        eligible = eligible_questions(tables, asked, present)
+        best, best_score = choose_questions(tables, p[None, :], eligible)
+        stop = bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns)[0]) or best[0] < 0
+        stop_reason = self._stop_reason(p, best_score[0], questions_asked, best[0] < 0) if stop else None
+        known_absent = asked & ~present
+        for code, answer in answers:
+            if answer.status is AnswerStatus.UNKNOWN:
+                known_absent[0, tables.evidence_index(code)] = False
+        result = differential(tables, self.model.differential, log_posterior[None, :], present, known_absent, values)
+        p_list = result.p[0]
+        ranked = []
+        for d in np.argsort(-p_list, kind="stable"):
+            if p_list[d] <= LIST_THRESHOLD:
+                break
+            supporting, against = contributions(tables, p, likelihoods, int(d))
+            ranked.append(RankedCondition(tables.conditions[d], float(p_list[d]), supporting, against))
+        triage = decide(
+            np.maximum(p, p_list),
+            self._urgency,
+            self.knowledge.triage_thresholds,
+            self.knowledge.red_flags,
+            dict(answers),
+        )
+        next_question = None if stop else tables.evidences[int(best[0])]
+        reason = None if stop else question_reason(tables, p, int(best[0]))
+        return Assessment(
+            posterior=p,
+            differential=tuple(ranked),
+            next_question=next_question,
+            question_reason=reason,
+            stop_reason=stop_reason,
+            triage=triage,
+            questions_asked=questions_asked,
+        )
+
+    def _ordinary(self, e: int) -> str:
+        return self.tables.outcomes[e][int(self.tables.default_row[e]) - self.tables.rows(e).start]
+
+    def _is_ordinary(self, e: int, answer: Answer) -> bool:
+        if int(self.tables.default_row[e]) < 0:
+            return False
+        return set(answer.values) == {self._ordinary(e)}
+
+    def _stop_reason(self, p: FloatArray, best_score: float, turns: int, nothing_left: bool) -> StopReason:
+        if p[self._urgency >= AMBULANCE].sum() >= self.tables.settings.get("stop_emergency", 1.01):
+            return StopReason.EMERGENCY
+        if turns >= self.max_turns:
+            return StopReason.TURN_LIMIT
+        if nothing_left:
+            return StopReason.NOTHING_TO_ASK
+        return StopReason.CONFIDENT

@@ -1,0 +1,107 @@
+"""The differential list: a learned model beside the naive-Bayes posterior.
+
+A naive-Bayes posterior ranks the most likely condition well but collapses onto it. The list a clinician
+keeps in mind (and the severe alternatives not yet ruled out) comes from a second model, learned from the
+labelled differentials of DDXPlus patients: a logistic score per condition over the interview's features
+(what was answered yes and no, the tempered log-posterior, how much of each condition's own findings has
+been found present or absent, and which condition leads). Conditions enter the list by the set size that
+maximises the expected F1 under those scores; a severe condition enters whenever its score passes
+`severe_threshold`, so severe alternatives stay until they are ruled out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.tables import BoolArray, Tables
+from symptomcheck.model.artifact import DifferentialWeights, FloatArray
+
+LOG_POSTERIOR_FLOOR = -30.0
+
+
+@dataclass(frozen=True)
+class Differential:
+    """Differentials of N interviews: probabilities (N, D), zero outside the list, and the list itself."""
+
+    p: FloatArray
+    listed: BoolArray
+    score: FloatArray  # (N, D) the learned probability that each condition belongs to the list
+
+
+def differential_features(
+    tables: Tables,
+    log_posterior: FloatArray,
+    known_present: BoolArray,
+    known_absent: BoolArray,
+    known_values: BoolArray,
+) -> FloatArray:
+    """Features of N interviews, shape (N, F) with F = 2E + 5D + the categorical and multi-choice value rows."""
+    relative = np.maximum(log_posterior - log_posterior.max(axis=1, keepdims=True), LOG_POSTERIOR_FLOOR)
+    present = known_present.astype(np.float64)
+    absent = known_absent.astype(np.float64)
+    listed = tables.in_condition.astype(np.float64)  # (E, D)
+    listed_count = np.maximum(listed.sum(axis=0), 1.0)
+    found = present @ listed  # (N, D) present findings that the condition lists
+    explained = found / np.maximum(present.sum(axis=1, keepdims=True), 1.0)
+    covered = found / listed_count
+    denied = (absent @ listed) / listed_count
+    leader = np.zeros_like(log_posterior)
+    leader[np.arange(len(leader)), log_posterior.argmax(axis=1)] = 1.0
+    values = known_values[:, tables.value_rows].astype(np.float64)
+    return np.hstack([present, absent, relative / 10.0, explained, covered, denied, leader, values])
+
+
+def membership_scores(weights: DifferentialWeights, features: FloatArray) -> FloatArray:
+    """The learned probability that each condition belongs to the differential, shape (N, D)."""
+    z = ((features - weights.mean_) / weights.scale_) @ weights.w_ + weights.b_
+    result: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    return result
+
+
+def expected_f1_sets(score: FloatArray) -> BoolArray:
+    """Per row, the top-k set maximising the plug-in expected F1, 2 * sum_{i<=k} q_i / (k + sum q)."""
+    order = np.argsort(-score, axis=1, kind="stable")
+    ranked = np.take_along_axis(score, order, axis=1)
+    sizes = np.arange(1, score.shape[1] + 1)
+    expected_f1 = 2.0 * np.cumsum(ranked, axis=1) / (sizes + score.sum(axis=1, keepdims=True))
+    best_size = expected_f1.argmax(axis=1) + 1
+    keep_ranked = sizes[None, :] <= best_size[:, None]
+    listed = np.zeros_like(score, dtype=bool)
+    np.put_along_axis(listed, order, keep_ranked, axis=1)
+    return listed
+
+
+def differential(
+    tables: Tables,
+    weights: DifferentialWeights | None,
+    log_posterior: FloatArray,
+    known_present: BoolArray,
+    known_absent: BoolArray,
+    known_values: BoolArray,
+) -> Differential:
+    """The differential of N interviews.
+
+    Probabilities mix, over the listed conditions, the posterior (which orders the top), the learned scores
+    and an even share, so that every listed condition stays visibly possible (> 1%) and the posterior's
+    leader stays first.
+    """
+    p = normalise(log_posterior)
+    n = len(p)
+    leader = p.argmax(axis=1)
+    if weights is None:
+        score = p.copy()
+        listed = p > tables.settings.get("list_threshold", 0.01)
+    else:
+        score = membership_scores(weights, differential_features(tables, log_posterior, known_present, known_absent, known_values))
+        listed = expected_f1_sets(score) | (tables.severe & (score > tables.settings.get("severe_threshold", 0.07)))
+    listed[np.arange(n), leader] = True
+    p_listed = np.where(listed, p, 0.0)
+    p_listed /= p_listed.sum(axis=1, keepdims=True)
+    score_listed = np.where(listed, score, 0.0)
+    score_listed /= np.maximum(score_listed.sum(axis=1, keepdims=True), 1e-12)
+    even = listed / listed.sum(axis=1, keepdims=True)
+    mixed = 0.5 * p_listed + 0.3 * score_listed + 0.2 * even
+    return Differential(p=mixed, listed=listed, score=score)

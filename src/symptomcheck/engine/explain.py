@@ -1,0 +1,71 @@
+"""Explanations: which answers moved each condition, and why a question is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from symptomcheck.engine.questions import information_gain, is_settled, urgent_information_gain
+from symptomcheck.engine.tables import Tables
+from symptomcheck.model.artifact import FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """How much one answer supports (> 0) or counts against (< 0) a condition, in nats.
+
+    It is the answer's log-likelihood under the condition minus its log-likelihood under the final
+    posterior mixture: what the answer says for this condition compared with the alternatives.
+    """
+
+    evidence: str
+    weight: float
+
+
+class QuestionPurpose(StrEnum):
+    SEPARATE = "separate"  # tells the leading conditions apart
+    URGENT = "urgent"  # rules an urgent condition in or out
+    FINDINGS = "findings"  # the leader is settled: learns the person's other findings for the differential
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionReason:
+    purpose: QuestionPurpose
+    conditions: tuple[str, ...]  # the conditions the answer bears on most, most probable first
+
+
+def contributions(
+    tables: Tables, p: FloatArray, answer_log_likelihoods: Sequence[tuple[str, FloatArray]], condition: int, top: int = 4
+) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
+    """The answers that count most for and against `condition` (at most `top` each)."""
+    scored = []
+    for evidence, log_likelihood in answer_log_likelihoods:
+        mixture = float(np.log(np.dot(p, np.exp(log_likelihood - log_likelihood.max())))) + float(log_likelihood.max())
+        scored.append(Contribution(evidence, float(log_likelihood[condition]) - mixture))
+    supporting = sorted((c for c in scored if c.weight > 0.05), key=lambda c: -c.weight)[:top]
+    against = sorted((c for c in scored if c.weight < -0.05), key=lambda c: c.weight)[:top]
+    return tuple(supporting), tuple(against)
+
+
+def question_reason(tables: Tables, p: FloatArray, evidence: int) -> QuestionReason:
+    """Why `evidence` is asked now, given the posterior (D,)."""
+    row = p[None, :]
+    rows = tables.rows(evidence)
+    answers = tables.p_outcome[rows]  # (outcomes, D)
+    # conditions whose expected answer differs most from the average, weighted by their probability
+    spread = p * np.abs(answers - answers @ p[:, None]).sum(axis=0)
+    order = [int(d) for d in np.argsort(-spread) if spread[d] > 1e-6][:3]
+    named = tuple(tables.conditions[d] for d in sorted(order, key=lambda d: -p[d]))
+    if bool(is_settled(tables, row)[0]) and tables.settings.get("findings_turns", 0.0) > 0:
+        return QuestionReason(QuestionPurpose.FINDINGS, named)
+    gain = float(information_gain(tables, row)[0, evidence])
+    urgent_gain = float(urgent_information_gain(tables, row)[0, evidence])
+    urgent = tuple(
+        tables.conditions[d] for d in np.argsort(-p) if tables.level_urgency[d] >= 3 and p[d] > 0.01
+    )[:2]
+    if urgent and urgent_gain >= 0.5 * gain:
+        return QuestionReason(QuestionPurpose.URGENT, urgent)
+    return QuestionReason(QuestionPurpose.SEPARATE, named)

@@ -1,0 +1,106 @@
+"""Choosing the next question: expected information gain, vectorised over questions and patients.
+
+The gain of question e is the mutual information between its answer and the condition,
+I(O_e; D) = H(O_e) - sum_d p(d) H(O_e | d), computed from one matrix product for the predictive
+answer distribution and one for the precomputed conditional entropies. Two more terms steer the
+interview: information about whether an urgent condition (emergency or ambulance) is present, so that an
+emergency is ruled in or out early, and information under a flattened posterior, so that questions also
+explore the alternatives the differential must keep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symptomcheck.engine.tables import BoolArray, IntArray, Tables
+from symptomcheck.model.artifact import FloatArray
+
+URGENT = 3  # urgency of `emergency`; ambulance is 4
+
+
+def information_gain(tables: Tables, p: FloatArray) -> FloatArray:
+    """I(O_e; D) for every question, shape (N, E), from posteriors of shape (N, D)."""
+    p_answer = p @ tables.p_outcome.T  # (N, T)
+    terms = p_answer * np.log(np.maximum(p_answer, 1e-300))
+    h_answer = -np.add.reduceat(terms, tables.offsets[:-1], axis=1)  # (N, E)
+    h_given_condition = p @ tables.entropy_given_condition.T  # (N, E)
+    gain: FloatArray = np.maximum(h_answer - h_given_condition, 0.0)
+    return gain
+
+
+def urgent_information_gain(tables: Tables, p: FloatArray) -> FloatArray:
+    """I(O_e; U) where U says whether the condition is urgent (emergency or ambulance), shape (N, E)."""
+    urgent = tables.level_urgency >= URGENT
+    gains = np.zeros((p.shape[0], tables.n_evidences))
+    p_answer = p @ tables.p_outcome.T
+    h_answer = -np.add.reduceat(p_answer * np.log(np.maximum(p_answer, 1e-300)), tables.offsets[:-1], axis=1)
+    gains += h_answer
+    for group in (urgent, ~urgent):
+        mass = p[:, group].sum(axis=1, keepdims=True)  # (N, 1)
+        p_given = (p[:, group] @ tables.p_outcome[:, group].T) / np.maximum(mass, 1e-300)  # (N, T)
+        h_given = -np.add.reduceat(p_given * np.log(np.maximum(p_given, 1e-300)), tables.offsets[:-1], axis=1)
+        gains -= mass * h_given
+    result: FloatArray = np.maximum(gains, 0.0)
+    return result
+
+
+def eligible_questions(tables: Tables, asked: BoolArray, present: BoolArray) -> BoolArray:
+    """Questions not yet asked whose parent (if any) was answered yes, shape (N, E)."""
+    has_parent = tables.parent >= 0
+    parent_yes = np.where(has_parent, present[:, np.maximum(tables.parent, 0)], True)
+    result: BoolArray = ~asked & parent_yes
+    return result
+
+
+def findings_score(tables: Tables, p: FloatArray) -> FloatArray:
+    """E_d[H(O_e | d)]: how unpredictable each answer stays even if the condition were known, shape (N, E).
+
+    Once the top condition is settled, these are the questions whose answers tell the patient's own
+    findings, which the differential (and the severe alternatives it must keep) depends on.
+    """
+    power = tables.settings.get("relevance_power", 0.0)
+    positive = tables.settings.get("findings_positive", 0.0)
+    result: FloatArray = p @ tables.entropy_given_condition.T
+    if positive:
+        # the chance that the answer is a finding (yes, or a value other than the ordinary one)
+        p_finding = 1.0 - p @ tables.p_ordinary.T
+        result = (1.0 - positive) * result + positive * p_finding
+    if power:
+        result = result * tables.relevance**power
+    return result
+
+
+def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
+    """Whether the top condition is confident enough to stop looking for it, shape (N,)."""
+    result: BoolArray = p.max(axis=1) >= tables.settings.get("stop_confidence", 0.99)
+    return result
+
+
+def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
+    """The score each question is chosen by, shape (N, E)."""
+    settings = tables.settings
+    score = information_gain(tables, p)
+    if settings.get("findings_turns", 0.0) > 0:
+        settled = is_settled(tables, p)
+        if np.any(settled):
+            score[settled] = findings_score(tables, p[settled])
+    urgent_weight = settings.get("urgent_weight", 0.0)
+    if urgent_weight:
+        score = score + urgent_weight * urgent_information_gain(tables, p)
+    explore_weight = settings.get("explore_weight", 0.0)
+    if explore_weight:
+        flat = p ** settings.get("explore_power", 0.3)
+        flat /= flat.sum(axis=1, keepdims=True)
+        score = score + explore_weight * information_gain(tables, flat)
+    return score
+
+
+def choose_questions(tables: Tables, p: FloatArray, eligible: BoolArray) -> tuple[IntArray, FloatArray]:
+    """Best question and its score per patient; index -1 (score 0) when nothing is left to ask."""
+    score = np.where(eligible, question_scores(tables, p), -np.inf)
+    best = score.argmax(axis=1).astype(np.int64)
+    best_score = score[np.arange(len(best)), best]
+    none_left = ~np.isfinite(best_score)
+    best[none_left] = -1
+    best_score[none_left] = 0.0
+    return best, best_score

@@ -1,0 +1,179 @@
+"""The model compiled for inference: floored log-likelihoods and the arrays the question choice needs.
+
+Why floors: the shipped statistics put unseen answers at 1e-7 and count one value per patient for
+multi-choice questions, so a real patient can give an answer its true condition "never" gives. Every
+likelihood is floored (yes/no and categorical at `floor`, a multi-choice value at `multi_floor`) and
+tempered (log-likelihoods multiplied by `temperature` < 1), which bounds what one answer can do to a
+condition and calibrates the naive-Bayes posterior.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.errors import AnswerError
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel
+from symptomcheck.model.artifact import FloatArray, Model
+from symptomcheck.model.demographics import age_band, sex_index
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+DEFAULT_SETTINGS: dict[str, float] = {
+    "floor": 1e-3,  # least P(answer | d) of a yes/no or categorical answer
+    "multi_floor": 1e-2,  # least P(value | d) of a multi-choice value
+    "temperature": 0.7,  # log-likelihoods are multiplied by this (calibration of the naive-Bayes posterior)
+    "stop_confidence": 0.9,  # the leader is settled at this posterior
+    "stop_urgent_residual": 0.01,  # ... and urgent alternatives together below this
+    "findings_turns": 10,  # once settled, ask about the person's findings until this many questions
+    "findings_positive": 0.5,  # findings questions: weight of "likely a finding" against "unpredictable"
+    "stop_min_gain": 1e-4,  # stop when no question is expected to teach more than this (nats)
+    "max_turns": 30,
+    "severe_threshold": 0.06,  # a severe condition stays listed while its learned score passes this
+    "differential_penalty": 3e-2,  # L2 penalty of the learned differential model
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Arrays indexed by condition d (D), evidence e (E) and outcome row t (T)."""
+
+    conditions: tuple[str, ...]
+    evidences: tuple[str, ...]
+    outcomes: tuple[tuple[str, ...], ...]
+    kinds: tuple[EvidenceKind, ...]
+    offsets: IntArray  # (E + 1,)
+    outcome_evidence: IntArray  # (T,) the evidence of each outcome row
+    p_outcome: FloatArray  # (T, D) floored, each evidence's rows sum to 1 per condition
+    log_p_outcome: FloatArray  # (T, D)
+    entropy_given_condition: FloatArray  # (E, D): H(answer to e | d)
+    parent: IntArray  # (E,) index of the parent question, -1 if none
+    default_row: IntArray  # (E,) row of the ordinary answer (no, nowhere, 0), -1 if none
+    log_prior: FloatArray  # (D,)
+    log_p_age_band: FloatArray  # (D, bands)
+    log_p_sex: FloatArray  # (D, 2)
+    temperature: float
+    severe: BoolArray  # (D,) severity 1-2
+    level_urgency: IntArray  # (D,) triage urgency of each condition, 4 = ambulance
+    in_condition: BoolArray  # (E, D) evidence listed for the condition in the knowledge base
+    p_ordinary: FloatArray  # (E, D) P(the ordinary answer: no, nowhere, 0 | d)
+    value_rows: IntArray  # the outcome rows of categorical and multi-choice questions
+    relevance: FloatArray  # (E,) how much each answer moves the learned differential (ones without one)
+    settings: dict[str, float]
+
+    @property
+    def n_conditions(self) -> int:
+        return len(self.conditions)
+
+    @property
+    def n_evidences(self) -> int:
+        return len(self.evidences)
+
+    def evidence_index(self, code: str) -> int:
+        try:
+            return self.evidences.index(code)
+        except ValueError:
+            raise AnswerError(f"unknown evidence {code!r}; evidence codes look like E_91") from None
+
+    def log_prior_for(self, age: int, sex: str) -> FloatArray:
+        """log P(d | age band, sex) up to a constant, shape (D,)."""
+        return self.log_prior + self.log_p_age_band[:, age_band(age)] + self.log_p_sex[:, sex_index(sex)]
+
+    def rows(self, e: int) -> slice:
+        return slice(int(self.offsets[e]), int(self.offsets[e + 1]))
+
+    def answer_log_likelihood(self, e: int, answer: Answer) -> FloatArray:
+        """Tempered log P(answer | d), shape (D,); zeros for "don't know"."""
+        if answer.status is AnswerStatus.UNKNOWN:
+            return np.zeros(self.n_conditions)
+        rows = self.rows(e)
+        kind = self.kinds[e]
+        if kind is EvidenceKind.BINARY:
+            if answer.values:
+                raise AnswerError(f"{self.evidences[e]} is a yes/no question: it takes no values")
+            row = rows.start + (1 if answer.status is AnswerStatus.PRESENT else 0)
+            return self.temperature * self.log_p_outcome[row]
+        if answer.status is AnswerStatus.ABSENT:
+            # "no" to a question with values means its ordinary answer (no pain anywhere, intensity 0)
+            answer = Answer.of(self.outcomes[e][int(self.default_row[e]) - rows.start])
+        indices = [self._value_row(e, value) for value in answer.values]
+        if not indices:
+            raise AnswerError(f"{self.evidences[e]} needs a value: one of {', '.join(self.outcomes[e])}")
+        if kind is EvidenceKind.CATEGORICAL and len(set(indices)) > 1:
+            raise AnswerError(f"{self.evidences[e]} takes exactly one value")
+        if kind is EvidenceKind.CATEGORICAL:
+            return self.temperature * self.log_p_outcome[indices[0]]
+        # Multi-choice: the statistics count one named value per patient, so the likelihood of naming the
+        # set S is the chance that the counted value lies in S (never penalising a second true value).
+        p = self.p_outcome[sorted(set(indices))].sum(axis=0)
+        return self.temperature * np.log(np.minimum(p, 1.0))
+
+    def _value_row(self, e: int, value: str) -> int:
+        outcomes = self.outcomes[e]
+        if value not in outcomes:
+            shown = ", ".join(outcomes[:12]) + (", ..." if len(outcomes) > 12 else "")
+            raise AnswerError(f"{self.evidences[e]} has no value {value!r}; accepted: {shown}")
+        return int(self.offsets[e]) + outcomes.index(value)
+
+
+def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -> Tables:
+    """Floor, normalise and take logs of a model's tables (settings: model's, then `overrides`)."""
+    settings = {**DEFAULT_SETTINGS, **model.settings, **overrides}
+    if tuple(knowledge.condition_codes) != model.conditions or tuple(knowledge.evidence_codes) != model.evidences:
+        raise ValueError("the model was fitted on another knowledge base (conditions or evidences differ)")
+    p = model.p_outcome_.copy()
+    kinds = tuple(knowledge.evidence(code).kind for code in model.evidences)
+    n_e = len(model.evidences)
+    outcome_evidence = np.repeat(np.arange(n_e), np.diff(model.offsets_))
+    entropy = np.zeros((n_e, len(model.conditions)))
+    for e in range(n_e):
+        rows = slice(int(model.offsets_[e]), int(model.offsets_[e + 1]))
+        floor = settings["multi_floor"] if kinds[e] is EvidenceKind.MULTI else settings["floor"]
+        block = np.maximum(p[rows], floor)
+        block /= block.sum(axis=0, keepdims=True)
+        p[rows] = block
+        entropy[e] = -(block * np.log(block)).sum(axis=0)
+    parent = np.array(
+        [model.evidences.index(knowledge.evidence(code).parent or code) if knowledge.evidence(code).parent else -1 for code in model.evidences],
+        dtype=np.int64,
+    )
+    default_row = np.full(n_e, -1, dtype=np.int64)
+    for e, code in enumerate(model.evidences):
+        default = knowledge.evidence(code).default
+        if default is not None:
+            default_row[e] = int(model.offsets_[e]) + model.outcomes[e].index(default)
+    conditions = [knowledge.condition(c) for c in model.conditions]
+    in_condition = np.array(
+        [[code in c.evidences for c in conditions] for code in model.evidences], dtype=bool
+    )
+    return Tables(
+        conditions=model.conditions,
+        evidences=model.evidences,
+        outcomes=model.outcomes,
+        kinds=kinds,
+        offsets=model.offsets_.astype(np.int64),
+        outcome_evidence=outcome_evidence.astype(np.int64),
+        p_outcome=p,
+        log_p_outcome=np.log(p),
+        entropy_given_condition=entropy,
+        parent=parent,
+        default_row=default_row,
+        log_prior=np.log(model.p_prior_),
+        log_p_age_band=np.log(model.p_age_band_),
+        log_p_sex=np.log(model.p_sex_),
+        temperature=float(settings["temperature"]),
+        severe=np.array([c.is_severe for c in conditions]),
+        level_urgency=np.array([knowledge.level_of(c.code).urgency for c in conditions], dtype=np.int64),
+        in_condition=in_condition,
+        p_ordinary=p[np.where(default_row >= 0, default_row, model.offsets_[:-1])],
+        value_rows=np.flatnonzero(np.array([kinds[e] is not EvidenceKind.BINARY for e in outcome_evidence])),
+        relevance=model.differential.relevance_ if model.differential is not None else np.ones(n_e),
+        settings=settings,
+    )
+
+
+URGENCY_OF = {level: level.urgency for level in TriageLevel}

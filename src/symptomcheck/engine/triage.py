@@ -1,0 +1,88 @@
+"""The triage decision: explicit, table-driven, and never less urgent than a red flag.
+
+Rule: going from the most urgent level down, advise the first level L whose conditions, together with
+every more urgent one, reach L's threshold (`triage_rule.csv`: lower thresholds for more urgent levels).
+The probabilities used are, per condition, the larger of the posterior and the differential's, so a
+severe alternative the differential keeps counts in full. A red-flag answer (`advice.json`) raises the
+advice to at least its level on its own. Self-care is advised only when nothing else applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.knowledge import RedFlag, TriageLevel
+from symptomcheck.model.artifact import FloatArray
+
+LEVELS_MOST_URGENT_FIRST: tuple[TriageLevel, ...] = tuple(TriageLevel)
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    level: TriageLevel
+    by_conditions: TriageLevel  # the level the probabilities alone give
+    red_flags: tuple[RedFlag, ...]  # the red flags raised by the answers (those that set the level first)
+    mass: float  # the probability that reached the threshold of `by_conditions`
+
+
+def level_by_probability(
+    p: FloatArray, urgency: Sequence[int] | np.ndarray, thresholds: Mapping[TriageLevel, float]
+) -> tuple[TriageLevel, float]:
+    """The most urgent level whose conditions (and more urgent ones) together pass its threshold."""
+    urgency_array = np.asarray(urgency)
+    for level in LEVELS_MOST_URGENT_FIRST:
+        if level is TriageLevel.SELF_CARE:
+            break
+        mass = float(p[urgency_array >= level.urgency].sum())
+        if mass >= thresholds[level] and mass > 0:
+            return level, mass
+    return TriageLevel.SELF_CARE, float(p[urgency_array == TriageLevel.SELF_CARE.urgency].sum())
+
+
+def raised_red_flags(red_flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> tuple[RedFlag, ...]:
+    """The red flags the answers raise, most urgent first."""
+    raised = []
+    for flag in red_flags:
+        answer = answers.get(flag.evidence)
+        if answer is None or answer.status is not AnswerStatus.PRESENT:
+            continue
+        if flag.minimum is not None:
+            if any(value.isdigit() and int(value) >= flag.minimum for value in answer.values):
+                raised.append(flag)
+        elif flag.value is None or flag.value in answer.values:
+            raised.append(flag)
+    return tuple(sorted(raised, key=lambda flag: -flag.level.urgency))
+
+
+def decide(
+    p: FloatArray,
+    urgency: Sequence[int] | np.ndarray,
+    thresholds: Mapping[TriageLevel, float],
+    red_flags: Sequence[RedFlag] = (),
+    answers: Mapping[str, Answer] | None = None,
+) -> TriageDecision:
+    """Triage from condition probabilities (D,) and the answers given so far."""
+    by_conditions, mass = level_by_probability(p, urgency, thresholds)
+    raised = raised_red_flags(red_flags, answers or {})
+    level = by_conditions
+    if raised and raised[0].level.urgency > level.urgency:
+        level = raised[0].level
+    return TriageDecision(level=level, by_conditions=by_conditions, red_flags=raised, mass=mass)
+
+
+def batch_urgency(p: FloatArray, urgency: np.ndarray, thresholds: Mapping[TriageLevel, float]) -> np.ndarray:
+    """Vectorised `level_by_probability` for N rows of probabilities: the advised urgency, shape (N,)."""
+    advised = np.zeros(len(p), dtype=np.int64)
+    decided = np.zeros(len(p), dtype=bool)
+    for level in LEVELS_MOST_URGENT_FIRST:
+        if level is TriageLevel.SELF_CARE:
+            break
+        mass = p[:, urgency >= level.urgency].sum(axis=1)
+        hit = ~decided & (mass >= thresholds[level]) & (mass > 0)
+        advised[hit] = level.urgency
+        decided |= hit
+    return advised

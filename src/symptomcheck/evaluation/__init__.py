@@ -1,0 +1,1 @@
+"""Evaluation on simulated DDXPlus patients: the metrics, the simulated interviews and the report."""

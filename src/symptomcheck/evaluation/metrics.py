@@ -1,0 +1,109 @@
+"""The DDXPlus interaction and differential metrics, and triage accuracy (see the README for definitions).
+
+Per patient, with a 0.01 threshold on both the predicted and the ground-truth differential; rates are
+fractions in [0, 1]. A per-patient ratio whose denominator is empty (no severe condition in the ground
+truth, say) is left out of that mean rather than counted as 0 or 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symptomcheck.model.artifact import FloatArray
+from symptomcheck.patients import Patient
+
+THRESHOLD = 0.01
+METRIC_KEYS = (
+    "patients", "IL", "GTPA@1", "GTPA@3", "GTPA@5", "GTPA", "DDR", "DDP", "DDF1", "PER", "PEP", "PEF1",
+    "DSR", "DSP", "DSF1", "triage_exact", "under_triage", "over_triage", "patients_per_second",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EvaluationInput:
+    """What the metrics need about N finished interviews."""
+
+    patients: Sequence[Patient]
+    conditions: Sequence[str]
+    severe: NDArray[np.bool_]  # (D,)
+    level_urgency: NDArray[np.int64]  # (D,) urgency of each condition's triage level
+    p_differential: FloatArray  # (N, D) the predicted differential
+    asked: Sequence[frozenset[str]]  # evidence codes asked (initial evidence excluded)
+    advice_urgency: NDArray[np.int64]  # (N,) urgency of the advice given
+
+
+def _f1(a: float, b: float) -> float:
+    return 0.0 if a + b == 0 else 2 * a * b / (a + b)
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else math.nan
+
+
+def compute_metrics(data: EvaluationInput) -> dict[str, float]:
+    index = {code: i for i, code in enumerate(data.conditions)}
+    gtpa = {1: [], 3: [], 5: [], 0: []}  # type: dict[int, list[float]]
+    ddr, ddp, ddf1, per, pep, dsr, dsp = [], [], [], [], [], [], []  # type: ignore[var-annotated]
+    il: list[float] = []
+    exact = under = over = 0
+    for n, patient in enumerate(data.patients):
+        p = data.p_differential[n]
+        ranked = [int(d) for d in np.argsort(-p, kind="stable") if p[d] > THRESHOLD]
+        truth = index[patient.pathology]
+        for k in (1, 3, 5):
+            gtpa[k].append(float(truth in ranked[:k]))
+        gtpa[0].append(float(p[truth] > THRESHOLD))
+        predicted = set(ranked)
+        ground = {index[c] for c, prob in patient.differential if prob > THRESHOLD}
+        if ground:
+            hit = len(predicted & ground)
+            recall = hit / len(ground)
+            precision = hit / len(predicted) if predicted else 0.0
+            ddr.append(recall)
+            ddp.append(precision)
+            ddf1.append(_f1(recall, precision))
+        severe = {d for d in range(len(data.conditions)) if data.severe[d]}
+        severe_in = severe & ground
+        severe_out = severe - ground
+        if severe_in:
+            dsr.append(len(severe_in & predicted) / len(severe_in))
+        if severe_out:
+            dsp.append(len(severe_out - predicted) / len(severe_out))
+        found = set(patient.present) - {patient.initial_evidence}
+        asked = data.asked[n]
+        il.append(len(asked) + 1)
+        if found:
+            per.append(len(asked & found) / len(found))
+        if asked:
+            pep.append(len(asked & found) / len(asked))
+        advice, true_level = int(data.advice_urgency[n]), int(data.level_urgency[truth])
+        exact += advice == true_level
+        under += advice < true_level
+        over += advice > true_level
+    count = len(data.patients)
+    mean_per, mean_pep, mean_dsr, mean_dsp = _mean(per), _mean(pep), _mean(dsr), _mean(dsp)
+    return {
+        "patients": count,
+        "IL": _mean(il),
+        "GTPA@1": _mean(gtpa[1]),
+        "GTPA@3": _mean(gtpa[3]),
+        "GTPA@5": _mean(gtpa[5]),
+        "GTPA": _mean(gtpa[0]),
+        "DDR": _mean(ddr),
+        "DDP": _mean(ddp),
+        "DDF1": _mean(ddf1),
+        "PER": mean_per,
+        "PEP": mean_pep,
+        "PEF1": _f1(mean_per, mean_pep),
+        "DSR": mean_dsr,
+        "DSP": mean_dsp,
+        "DSF1": _f1(mean_dsr, mean_dsp),
+        "triage_exact": exact / count if count else math.nan,
+        "under_triage": under / count if count else math.nan,
+        "over_triage": over / count if count else math.nan,
+    }

@@ -1,0 +1,185 @@
+"""`symptomcheck evaluate`: the DDXPlus protocol on a patient file, on every core, in bounded memory.
+
+Patients are streamed from the file in chunks; each worker process holds one engine and interviews a
+chunk at a time (all of its patients in step, vectorised); only the per-patient figures come back.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from symptomcheck.engine.answers import Answer
+from symptomcheck.engine.assessment import Engine
+from symptomcheck.engine.differential import differential
+from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.triage import batch_urgency, raised_red_flags
+from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics
+from symptomcheck.evaluation.report import TRIAGE_LEVELS, ReportData
+from symptomcheck.evaluation.simulate import simulate
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel, default_knowledge
+from symptomcheck.model import Model, load_model
+from symptomcheck.model.artifact import SHIPPED_MODEL, FloatArray
+from symptomcheck.patients import Patient, read_patients
+
+CHUNK = 512
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    p_differential: FloatArray  # (n, D)
+    asked: list[frozenset[str]]
+    advice_urgency: np.ndarray  # (n,)
+    top_by_turn: np.ndarray  # (n, max_turns + 1)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metrics: dict[str, float]
+    report: ReportData
+
+
+_engine: Engine | None = None
+
+
+def _init_worker(model_path: str, overrides: dict[str, float]) -> None:
+    global _engine  # one engine per worker process, built once  # noqa: PLW0603
+    _engine = Engine(load_model(Path(model_path)), default_knowledge(), **overrides)
+
+
+def _run_chunk(patients: list[Patient], max_turns: int) -> ChunkResult:
+    assert _engine is not None
+    return interview_chunk(_engine, patients, max_turns)
+
+
+def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int) -> ChunkResult:
+    """Interview a chunk of patients and derive what the metrics need."""
+    tables = engine.tables
+    interviews = simulate(tables, patients, max_turns)
+    result = differential(
+        tables,
+        engine.model.differential,
+        interviews.log_posterior,
+        interviews.known_present,
+        interviews.known_absent,
+        interviews.known_values,
+    )
+    p = normalise(interviews.log_posterior)
+    urgency = batch_urgency(np.maximum(p, result.p), tables.level_urgency, engine.knowledge.triage_thresholds)
+    asked_codes = []
+    for n, patient in enumerate(patients):
+        codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
+        asked_codes.append(codes)
+        answers = {code: _answer_of(engine.knowledge, patient, code) for code in codes | {patient.initial_evidence}}
+        flags = raised_red_flags(engine.knowledge.red_flags, answers)
+        if flags:
+            urgency[n] = max(int(urgency[n]), flags[0].level.urgency)
+    return ChunkResult(result.p, asked_codes, urgency, interviews.top_by_turn)
+
+
+def _answer_of(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:
+    evidence = knowledge.evidence(code)
+    if evidence.kind is EvidenceKind.BINARY:
+        return Answer.yes() if code in patient.present else Answer.no()
+    return Answer.of(*(patient.values.get(code) or (str(evidence.default),)))
+
+
+def _chunks(patients: Iterator[Patient], size: int) -> Iterator[list[Patient]]:
+    while chunk := list(islice(patients, size)):
+        yield chunk
+
+
+def evaluate_file(
+    path: Path,
+    model_path: Path = SHIPPED_MODEL,
+    max_turns: int = 30,
+    workers: int | None = None,
+    overrides: dict[str, float] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Evaluation:
+    """Run the protocol on every patient of `path` and compute the metrics and the report's data."""
+    knowledge = default_knowledge()
+    overrides = overrides or {}
+    model = load_model(model_path)
+    engine = Engine(model, knowledge, **overrides)
+    workers = workers or os.cpu_count() or 1
+    patients_all: list[Patient] = []
+    results: list[ChunkResult] = []
+    started = time.perf_counter()
+    stream = _chunks(read_patients(path, knowledge), CHUNK)
+    if workers <= 1:
+        for chunk in stream:
+            results.append(interview_chunk(engine, chunk, max_turns))
+            patients_all.extend(chunk)
+            if progress:
+                progress(len(chunk))
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(model_path), overrides)) as pool:
+            pending = []
+            for chunk in stream:
+                pending.append((chunk, pool.submit(_run_chunk, chunk, max_turns)))
+                # keep at most two chunks per worker in flight: bounded memory on any file size
+                while len(pending) >= 2 * workers:
+                    done_chunk, future = pending.pop(0)
+                    results.append(future.result())
+                    patients_all.extend(done_chunk)
+                    if progress:
+                        progress(len(done_chunk))
+            for done_chunk, future in pending:
+                results.append(future.result())
+                patients_all.extend(done_chunk)
+                if progress:
+                    progress(len(done_chunk))
+    elapsed = time.perf_counter() - started
+    return summarise(engine.tables, model, patients_all, results, max_turns, elapsed, path.name, engine)
+
+
+def summarise(
+    tables: object,
+    model: Model,
+    patients: Sequence[Patient],
+    results: Sequence[ChunkResult],
+    max_turns: int,
+    elapsed: float,
+    source: str,
+    engine: Engine,
+) -> Evaluation:
+    t = engine.tables
+    d = t.n_conditions
+    p_diff = np.vstack([r.p_differential for r in results]) if results else np.zeros((0, d))
+    asked = [codes for r in results for codes in r.asked]
+    advice = np.concatenate([r.advice_urgency for r in results]) if results else np.zeros(0, dtype=np.int64)
+    top_by_turn = np.vstack([r.top_by_turn for r in results]) if results else np.zeros((0, max_turns + 1))
+    metrics = compute_metrics(EvaluationInput(patients, t.conditions, t.severe, t.level_urgency, p_diff, asked, advice))
+    metrics["patients_per_second"] = len(patients) / elapsed if elapsed > 0 else float("nan")
+    index = {code: i for i, code in enumerate(t.conditions)}
+    truth = np.array([index[p.pathology] for p in patients], dtype=np.int64)
+    accuracy = (top_by_turn == truth[:, None]).mean(axis=0) if len(patients) else np.zeros(max_turns + 1)
+    top = p_diff.argmax(axis=1) if len(patients) else np.zeros(0, dtype=np.int64)
+    levels = list(TriageLevel)
+    confusion = np.zeros((len(levels), len(levels)), dtype=np.int64)
+    for n in range(len(patients)):
+        true_level = TriageLevel.by_urgency(int(t.level_urgency[truth[n]]))
+        advised = TriageLevel.by_urgency(int(advice[n]))
+        confusion[levels.index(true_level), levels.index(advised)] += 1
+    report = ReportData(
+        source=source,
+        max_turns=max_turns,
+        metrics=metrics,
+        accuracy_by_turn=[float(a) for a in accuracy],
+        questions_asked=[len(a) for a in asked],
+        top_probability=[float(x) for x in (p_diff.max(axis=1) if len(patients) else [])],
+        top_correct=[bool(x) for x in (top == truth)],
+        triage_levels=TRIAGE_LEVELS,
+        triage_confusion=confusion.tolist(),
+        model_version=model.version,
+        settings={k: float(v) for k, v in t.settings.items()},
+    )
+    return Evaluation(metrics=metrics, report=report)

@@ -1,0 +1,134 @@
+"""Simulated interviews of DDXPlus patients, many at once.
+
+A simulated patient answers every question from its record: a yes/no evidence is present if the record
+lists it; a categorical or multi-choice one takes the listed value(s), else its ordinary answer. The
+interview starts from the record's INITIAL_EVIDENCE, as in the DDXPlus protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.questions import choose_questions, eligible_questions
+from symptomcheck.engine.stopping import should_stop
+from symptomcheck.engine.tables import BoolArray, IntArray, Tables
+from symptomcheck.knowledge import EvidenceKind
+from symptomcheck.model.artifact import FloatArray
+from symptomcheck.patients import Patient
+
+
+@dataclass(frozen=True)
+class Interviews:
+    """Outcome of N simulated interviews."""
+
+    log_posterior: FloatArray  # (N, D) final, unnormalised
+    asked: BoolArray  # (N, E) questions asked, the initial evidence excluded
+    initial: IntArray  # (N,) the initial evidence
+    known_present: BoolArray  # (N, E) answered yes / a non-ordinary value (initial evidence included)
+    known_absent: BoolArray  # (N, E) answered no / the ordinary value
+    known_values: BoolArray  # (N, T) the outcome rows answered, for categorical and multi-choice questions
+    questions: IntArray  # (N,) number of questions asked
+    top_by_turn: IntArray  # (N, max_turns + 1) top condition after each turn (the last one repeated)
+
+
+class PatientAnswers:
+    """Each patient's answer to every question, as rows of the tables, built once per batch."""
+
+    def __init__(self, tables: Tables, patients: Sequence[Patient]) -> None:
+        n, e = len(patients), tables.n_evidences
+        self.multi = [i for i, kind in enumerate(tables.kinds) if kind is EvidenceKind.MULTI]
+        multi_slot = {q: k for k, q in enumerate(self.multi)}
+        index = {code: i for i, code in enumerate(tables.evidences)}
+        absent_row = np.where(tables.default_row >= 0, tables.default_row, tables.offsets[:-1])
+        self.row = np.tile(absent_row, (n, 1))  # (N, E) row of the answer for B and C evidences
+        self.present = np.zeros((n, e), dtype=bool)  # (N, E) the answer is yes / not the ordinary one
+        t = int(tables.offsets[-1])
+        has_values = np.array([kind is not EvidenceKind.BINARY for kind in tables.kinds])
+        self.values = np.zeros((n, t), dtype=bool)  # (N, T) the rows of each C/M answer, ordinary ones included
+        self.values[:, tables.default_row[has_values]] = True
+        self.multi_log = np.zeros((n, len(self.multi), tables.n_conditions))
+        self.initial = np.array([index[p.initial_evidence] for p in patients], dtype=np.int64)
+        for k, q in enumerate(self.multi):
+            default = int(tables.default_row[q])
+            self.multi_log[:, k] = tables.temperature * tables.log_p_outcome[default]
+        for i, patient in enumerate(patients):
+            for code in patient.present:
+                q = index[code]
+                values = patient.values.get(code)
+                rows = tables.rows(q)
+                outcomes = tables.outcomes[q]
+                if values is None:
+                    self.row[i, q] = rows.start + 1
+                    self.present[i, q] = True
+                    continue
+                value_rows = sorted({rows.start + outcomes.index(v) for v in values})
+                self.values[i, rows] = False
+                self.values[i, value_rows] = True
+                self.present[i, q] = any(r != tables.default_row[q] for r in value_rows)
+                if q in multi_slot:
+                    p = tables.p_outcome[value_rows].sum(axis=0)
+                    self.multi_log[i, multi_slot[q]] = tables.temperature * np.log(np.minimum(p, 1.0))
+                else:
+                    self.row[i, q] = value_rows[0]
+        self._multi_slot = np.full(e, -1, dtype=np.int64)
+        for k, q in enumerate(self.multi):
+            self._multi_slot[q] = k
+        self._tables = tables
+
+    def log_likelihood(self, patients: IntArray, questions: IntArray) -> FloatArray:
+        """Tempered log P(answer | d) of each patient's answer to its question, shape (len(patients), D)."""
+        tables = self._tables
+        result = tables.temperature * tables.log_p_outcome[self.row[patients, questions]]
+        slot = self._multi_slot[questions]
+        is_multi = slot >= 0
+        if np.any(is_multi):
+            result[is_multi] = self.multi_log[patients[is_multi], slot[is_multi]]
+        out: FloatArray = result
+        return out
+
+
+def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -> Interviews:
+    """Interview every patient, all in step, each stopping on its own."""
+    n = len(patients)
+    answers = PatientAnswers(tables, patients)
+    everyone = np.arange(n)
+    log_post = np.stack([tables.log_prior_for(p.age, p.sex) for p in patients]) if n else np.zeros((0, tables.n_conditions))
+    log_post += answers.log_likelihood(everyone, answers.initial)
+    asked = np.zeros((n, tables.n_evidences), dtype=bool)
+    asked[everyone, answers.initial] = True
+    known_present = np.zeros_like(asked)
+    known_present[everyone, answers.initial] = answers.present[everyone, answers.initial]
+    questions = np.zeros(n, dtype=np.int64)
+    top_by_turn = np.zeros((n, max_turns + 1), dtype=np.int64)
+    active = everyone
+    for turn in range(max_turns + 1):
+        p = normalise(log_post[active])
+        top_by_turn[active, turn:] = p.argmax(axis=1)[:, None]
+        if turn == max_turns or len(active) == 0:
+            break
+        eligible = eligible_questions(tables, asked[active], known_present[active])
+        best, best_score = choose_questions(tables, p, eligible)
+        stop = should_stop(tables, p, best_score, turn, max_turns) | (best < 0)
+        active, best = active[~stop], best[~stop]
+        if len(active) == 0:
+            break
+        log_post[active] += answers.log_likelihood(active, best)
+        asked[active, best] = True
+        known_present[active, best] = answers.present[active, best]
+        questions[active] += 1
+    asked_no_initial = asked.copy()
+    asked_no_initial[everyone, answers.initial] = False
+    return Interviews(
+        log_posterior=log_post,
+        asked=asked_no_initial,
+        initial=answers.initial,
+        known_present=known_present,
+        known_absent=asked & ~known_present,
+        known_values=answers.values & asked[:, tables.outcome_evidence],
+        questions=questions,
+        top_by_turn=top_by_turn,
+    )

@@ -1,0 +1,108 @@
+"""The consultation as a value: who, the complaint and the answers so far. Pure and serialisable.
+
+A `Consultation` never holds derived state (posterior, next question): those are recomputed from its
+answers by the engine, so a stored consultation resumes identically anywhere, with any copy of the same
+model, and going back one answer is simply dropping it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.knowledge import LANGUAGES, Language
+
+FORMAT_VERSION = 1
+MIN_AGE, MAX_AGE = 0, 120
+
+
+class ConsultationError(ValueError):
+    """A consultation cannot be built or changed this way; the message says what is accepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    evidence: str
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Consultation:
+    age: int
+    sex: str
+    language: Language
+    complaint: str  # the evidence code of the first complaint, answered yes
+    turns: tuple[Turn, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.age, bool) or not isinstance(self.age, int) or not MIN_AGE <= self.age <= MAX_AGE:
+            raise ConsultationError(f"age must be a whole number of years from {MIN_AGE} to {MAX_AGE}, not {self.age!r}")
+        if self.sex not in ("F", "M"):
+            raise ConsultationError(f"sex must be 'F' or 'M', not {self.sex!r}")
+        if self.language not in LANGUAGES:
+            raise ConsultationError(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
+
+    @property
+    def answers(self) -> list[tuple[str, Answer]]:
+        """The complaint (as a yes) followed by every answer, in order: what the engine assesses."""
+        return [(self.complaint, Answer.yes()), *((t.evidence, t.answer) for t in self.turns)]
+
+    @property
+    def questions_asked(self) -> int:
+        return len(self.turns)
+
+    def answered(self, evidence: str, answer: Answer) -> Consultation:
+        return replace(self, turns=(*self.turns, Turn(evidence, answer)))
+
+    def back(self) -> Consultation:
+        """The consultation without its last answer (unchanged when there is none)."""
+        return replace(self, turns=self.turns[:-1])
+
+    def in_language(self, language: Language) -> Consultation:
+        return replace(self, language=language)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "age": self.age,
+            "sex": self.sex,
+            "language": self.language,
+            "complaint": self.complaint,
+            "turns": [{"evidence": t.evidence, **t.answer.to_json()} for t in self.turns],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Consultation:
+        if data.get("format") != FORMAT_VERSION:
+            raise ConsultationError(f"unsupported consultation format {data.get('format')!r}; expected {FORMAT_VERSION}")
+        try:
+            turns = tuple(
+                Turn(str(t["evidence"]), Answer(AnswerStatus(t["status"]), tuple(str(v) for v in t.get("values", []))))
+                for t in data["turns"]
+            )
+            return cls(
+                age=data["age"],
+                sex=data["sex"],
+                language=data["language"],
+                complaint=str(data["complaint"]),
+                turns=turns,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            if isinstance(error, ConsultationError):
+                raise
+            raise ConsultationError(f"not a stored consultation ({type(error).__name__}: {error})") from None
+
+    @classmethod
+    def loads(cls, text: str) -> Consultation:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConsultationError(f"not a stored consultation (invalid JSON: {error})") from None
+        if not isinstance(data, dict):
+            raise ConsultationError("not a stored consultation (expected a JSON object)")
+        return cls.from_json(data)

@@ -1,0 +1,56 @@
+"""Running a consultation: start it, ask the engine what comes next, apply an answer to the current question."""
+
+from __future__ import annotations
+
+from symptomcheck.engine.answers import Answer
+from symptomcheck.engine.assessment import Assessment, Engine
+from symptomcheck.engine.errors import AnswerError
+from symptomcheck.interview.consultation import Consultation, ConsultationError
+from symptomcheck.knowledge import EvidenceKind, Language
+
+
+class StaleAnswerError(ConsultationError):
+    """An answer to a question that is not the current one (a retry, or an answer from another tab)."""
+
+    def __init__(self, given: str, current: str | None) -> None:
+        expected = f"the current question is {current}" if current else "the consultation is finished"
+        super().__init__(f"{given} is not the current question: {expected}")
+        self.given = given
+        self.current = current
+
+
+def complaints(engine: Engine) -> tuple[str, ...]:
+    """Evidences a consultation can start from: yes/no symptoms that follow no other question."""
+    return tuple(
+        e.code
+        for e in engine.knowledge.evidences
+        if e.kind is EvidenceKind.BINARY and not e.is_antecedent and e.parent is None
+    )
+
+
+def start(engine: Engine, age: int, sex: str, language: Language, complaint: str) -> Consultation:
+    if complaint not in complaints(engine):
+        raise ConsultationError(
+            f"{complaint!r} cannot start a consultation: give a symptom code (yes/no, not a history question) "
+            "such as E_91 (fever), or search the complaints by text"
+        )
+    consultation = Consultation(age=age, sex=sex, language=language, complaint=complaint)
+    engine.validate(consultation.answers)
+    return consultation
+
+
+def assess(engine: Engine, consultation: Consultation) -> Assessment:
+    return engine.assess(consultation.age, consultation.sex, consultation.answers)
+
+
+def answer(engine: Engine, consultation: Consultation, evidence: str, given: Answer) -> Consultation:
+    """Apply an answer to the current question; refuse an answer to any other question."""
+    current = assess(engine, consultation).next_question
+    if evidence != current:
+        raise StaleAnswerError(evidence, current)
+    updated = consultation.answered(evidence, given)
+    try:
+        engine.validate(updated.answers)
+    except AnswerError as error:
+        raise ConsultationError(str(error)) from None
+    return updated

@@ -1,0 +1,37 @@
+"""The knowledge base: conditions, evidences, the triage table and the texts, validated at load."""
+
+from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
+from symptomcheck.knowledge.errors import KnowledgeError
+from symptomcheck.knowledge.loader import DATA_DIR, default_knowledge, load_knowledge
+from symptomcheck.knowledge.types import (
+    LANGUAGES,
+    AnswerValue,
+    Condition,
+    Evidence,
+    EvidenceKind,
+    Language,
+    RedFlag,
+    Text,
+    TriageLevel,
+    TriageRule,
+)
+
+__all__ = [
+    "DATA_DIR",
+    "LANGUAGES",
+    "Advice",
+    "AnswerValue",
+    "Condition",
+    "Evidence",
+    "EvidenceKind",
+    "FrenchCodes",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Language",
+    "RedFlag",
+    "Text",
+    "TriageLevel",
+    "TriageRule",
+    "default_knowledge",
+    "load_knowledge",
+]

@@ -1,0 +1,136 @@
+"""Typed, immutable values of the knowledge base: conditions, evidences, answer values and texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, get_args
+
+Language = Literal["en", "fr", "zh"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+
+class EvidenceKind(StrEnum):
+    """How an evidence is answered."""
+
+    BINARY = "B"  # yes / no
+    CATEGORICAL = "C"  # exactly one value (a 0-10 scale or a coded value)
+    MULTI = "M"  # one or several coded values
+
+
+class TriageLevel(StrEnum):
+    """Triage advice, most urgent first (the order of declaration is the order of urgency)."""
+
+    EMERGENCY_AMBULANCE = "emergency_ambulance"
+    EMERGENCY = "emergency"
+    CONSULTATION_24 = "consultation_24"
+    CONSULTATION = "consultation"
+    SELF_CARE = "self_care"
+
+    @property
+    def urgency(self) -> int:
+        """4 for an ambulance down to 0 for self-care: larger is more urgent."""
+        return len(_LEVELS) - 1 - _LEVELS.index(self)
+
+    @classmethod
+    def by_urgency(cls, urgency: int) -> TriageLevel:
+        return _LEVELS[len(_LEVELS) - 1 - urgency]
+
+
+_LEVELS: tuple[TriageLevel, ...] = tuple(TriageLevel)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One text in the three languages."""
+
+    en: str
+    fr: str
+    zh: str
+
+    def __getitem__(self, language: Language) -> str:
+        return str(getattr(self, language))
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerValue:
+    """A possible answer of a categorical or multi-choice evidence.
+
+    `code` is a `V_xx` code of the release, or a number "0".."10" for a scale.
+    """
+
+    code: str
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A question the interview can ask, with its possible answers."""
+
+    code: str
+    kind: EvidenceKind
+    is_antecedent: bool
+    question: Text
+    parent: str | None = None  # the yes/no question this one follows up (asked only if it was yes)
+    values: tuple[AnswerValue, ...] = ()
+    default: str | None = None  # the ordinary answer (no pain, "nowhere", 0) of a C or M evidence
+    scale: tuple[Text, Text] | None = None  # meaning of 0 and of 10 when the values are a 0-10 scale
+
+    @property
+    def is_scale(self) -> bool:
+        return self.scale is not None
+
+    @property
+    def value_codes(self) -> tuple[str, ...]:
+        return tuple(value.code for value in self.values)
+
+    def value(self, code: str) -> AnswerValue:
+        for value in self.values:
+            if value.code == code:
+                return value
+        raise KeyError(f"{self.code} has no value {code!r}; accepted: {', '.join(self.value_codes)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A condition the service can suggest."""
+
+    code: str  # the release's English name, used as a stable key
+    name: Text
+    icd10: str
+    severity: int  # DDXPlus severity: 1 (most severe) to 5
+    symptoms: frozenset[str] = field(default_factory=frozenset)
+    antecedents: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_severe(self) -> bool:
+        """Severe in the sense of the DDXPlus metrics (severity 1 or 2)."""
+        return self.severity <= 2
+
+    @property
+    def evidences(self) -> frozenset[str]:
+        return self.symptoms | self.antecedents
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRule:
+    """The triage level of one condition and the clinical reason for it."""
+
+    condition: str
+    level: TriageLevel
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    """An answer that on its own raises the advice to at least `level`.
+
+    `value` is None for a yes to a yes/no question, a value code for a categorical or multi-choice
+    question, and `minimum` a lower bound for a 0-10 scale.
+    """
+
+    evidence: str
+    level: TriageLevel
+    reason: str
+    value: str | None = None
+    minimum: int | None = None

@@ -1,0 +1,169 @@
+"""The fitted model as a versioned artifact that records where it came from.
+
+An artifact is one `.npz` file: the arrays, and a JSON header with the format version, the codes that
+index the arrays, the engine settings tuned with it, and its provenance (sources with their SHA-256,
+patient counts, the command that built it, the date).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symptomcheck.model.errors import ModelError
+
+FORMAT_VERSION = 1
+SHIPPED_MODEL = Path(__file__).parent / "data" / "model.npz"
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DifferentialWeights:
+    """A learned model of the differential list (see `symptomcheck.engine.differential`).
+
+    `w_` has shape (features, D) and `b_` shape (D,): a logistic score per condition over the
+    interview's features; `mean_` and `scale_` standardise the features.
+    """
+
+    w_: FloatArray
+    b_: FloatArray
+    mean_: FloatArray
+    scale_: FloatArray
+    relevance_: FloatArray  # (E,) how much each question's answer moves the list (mean 1), steers the interview
+
+
+@dataclass(frozen=True)
+class Model:
+    """Priors and likelihoods over D conditions and E evidences.
+
+    `p_outcome_` (T, D) stacks, evidence after evidence, P(outcome | d): for a yes/no evidence the rows
+    (no, yes); for a categorical one a row per value (summing to 1 over the evidence's rows); for a
+    multi-choice one a row per value, the probability that the value is the one a patient names (as the
+    statistics were counted). Follow-up questions are conditioned on their parent being answered yes.
+    `offsets_` (E + 1,) gives each evidence's rows.
+    """
+
+    conditions: tuple[str, ...]
+    evidences: tuple[str, ...]
+    outcomes: tuple[tuple[str, ...], ...]
+    p_outcome_: FloatArray
+    offsets_: NDArray[np.int64]
+    p_prior_: FloatArray  # (D,)
+    p_age_band_: FloatArray  # (D, bands)
+    p_sex_: FloatArray  # (D, 2)
+    settings: dict[str, float] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    differential: DifferentialWeights | None = None
+
+    def __post_init__(self) -> None:
+        d = len(self.conditions)
+        e = len(self.evidences)
+        problems = []
+        if self.p_outcome_.shape != (int(self.offsets_[-1]), d):
+            problems.append(f"p_outcome_ has shape {self.p_outcome_.shape}, expected ({int(self.offsets_[-1])}, {d})")
+        if self.offsets_.shape != (e + 1,) or len(self.outcomes) != e:
+            problems.append("offsets_ and outcomes must have one entry per evidence")
+        if self.p_prior_.shape != (d,) or self.p_sex_.shape != (d, 2) or self.p_age_band_.shape[0] != d:
+            problems.append("priors must have one row per condition")
+        if not np.all(np.isfinite(self.p_outcome_)) or np.any(self.p_outcome_ < 0) or np.any(self.p_outcome_ > 1):
+            problems.append("p_outcome_ must hold probabilities in [0, 1]")
+        if problems:
+            raise ModelError("inconsistent model: " + "; ".join(problems))
+
+    def rows(self, evidence_index: int) -> slice:
+        return slice(int(self.offsets_[evidence_index]), int(self.offsets_[evidence_index + 1]))
+
+    def with_settings(self, **settings: float) -> Model:
+        return replace(self, settings={**self.settings, **settings})
+
+    @property
+    def version(self) -> str:
+        """A short content hash: two artifacts with the same version give the same answers."""
+        digest = hashlib.sha256()
+        for array in self._arrays().values():
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(json.dumps(self.settings, sort_keys=True).encode())
+        return digest.hexdigest()[:12]
+
+    def _arrays(self) -> dict[str, NDArray[Any]]:
+        arrays: dict[str, NDArray[Any]] = {
+            "p_outcome_": self.p_outcome_,
+            "offsets_": self.offsets_,
+            "p_prior_": self.p_prior_,
+            "p_age_band_": self.p_age_band_,
+            "p_sex_": self.p_sex_,
+        }
+        if self.differential is not None:
+            arrays |= {
+                "differential_w_": self.differential.w_,
+                "differential_b_": self.differential.b_,
+                "differential_mean_": self.differential.mean_,
+                "differential_scale_": self.differential.scale_,
+                "differential_relevance_": self.differential.relevance_,
+            }
+        return arrays
+
+    def save(self, path: Path) -> None:
+        header = {
+            "format_version": FORMAT_VERSION,
+            "conditions": list(self.conditions),
+            "evidences": list(self.evidences),
+            "outcomes": [list(o) for o in self.outcomes],
+            "settings": self.settings,
+            "provenance": self.provenance,
+        }
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, header=np.array(json.dumps(header, ensure_ascii=False)), **self._arrays())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(buffer.getvalue())
+        temporary.replace(path)  # atomic: a crash never leaves a half-written model
+
+
+def load_model(path: Path = SHIPPED_MODEL) -> Model:
+    """Load an artifact written by `Model.save`, refusing another format version."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            header = json.loads(str(archive["header"]))
+            arrays = {name: archive[name] for name in archive.files if name != "header"}
+    except FileNotFoundError:
+        raise ModelError(f"{path}: no model file there") from None
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelError(f"{path}: not a symptomcheck model artifact ({error})") from None
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{path}: model format {header.get('format_version')!r} is not supported; this version reads format {FORMAT_VERSION}"
+        )
+    differential = None
+    if "differential_w_" in arrays:
+        differential = DifferentialWeights(
+            w_=arrays["differential_w_"],
+            b_=arrays["differential_b_"],
+            mean_=arrays["differential_mean_"],
+            scale_=arrays["differential_scale_"],
+            relevance_=arrays["differential_relevance_"],
+        )
+    try:
+        return Model(
+            conditions=tuple(header["conditions"]),
+            evidences=tuple(header["evidences"]),
+            outcomes=tuple(tuple(o) for o in header["outcomes"]),
+            p_outcome_=arrays["p_outcome_"],
+            offsets_=arrays["offsets_"],
+            p_prior_=arrays["p_prior_"],
+            p_age_band_=arrays["p_age_band_"],
+            p_sex_=arrays["p_sex_"],
+            settings=dict(header.get("settings", {})),
+            provenance=dict(header.get("provenance", {})),
+            differential=differential,
+        )
+    except KeyError as error:
+        raise ModelError(f"{path}: the artifact lacks {error.args[0]!r}") from None

@@ -1,0 +1,252 @@
+"""The consultation in a terminal: works interactively and with piped input (one answer per line)."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from symptomcheck.engine.answers import Answer
+from symptomcheck.engine.assessment import Assessment, Engine
+from symptomcheck.engine.explain import QuestionPurpose
+from symptomcheck.interview import Consultation, ConsultationError, answer, assess, complaints, start
+from symptomcheck.interview.complaints import ComplaintSearch
+from symptomcheck.knowledge import Evidence, EvidenceKind, Language, TriageLevel
+
+YES = {"y", "yes", "o", "oui", "是", "1"}
+NO = {"n", "no", "non", "否", "2"}
+UNKNOWN = {"?", "dk", "don't know", "nsp", "不知道", "3"}
+BACK = {"b", "back", "retour", "返回"}
+_SPLIT = re.compile(r"[\s,，、;]+")
+LEVEL_STYLE = {
+    TriageLevel.EMERGENCY_AMBULANCE: "bold white on red",
+    TriageLevel.EMERGENCY: "bold white on dark_orange3",
+    TriageLevel.CONSULTATION_24: "bold black on yellow",
+    TriageLevel.CONSULTATION: "bold black on cyan",
+    TriageLevel.SELF_CARE: "bold black on green",
+}
+
+
+class InputClosed(Exception):
+    """The input ended before the consultation did."""
+
+
+def likelihood_key(probability: float) -> str:
+    if probability >= 0.5:
+        return "likelihood_high"
+    if probability >= 0.2:
+        return "likelihood_medium"
+    if probability >= 0.05:
+        return "likelihood_low"
+    return "likelihood_very_low"
+
+
+class TerminalConsultation:
+    def __init__(self, engine: Engine, language: Language, console: Console | None = None) -> None:
+        self.engine = engine
+        self.knowledge = engine.knowledge
+        self.language: Language = language
+        self.console = console or Console(highlight=False)
+        self._warned_emergency = False
+
+    def t(self, key: str, **values: object) -> str:
+        return self.knowledge.message(self.language, key, **values)
+
+    def ask(self, prompt: str) -> str:
+        try:
+            return self.console.input(f"[bold]{prompt}[/]: ").strip()
+        except EOFError:
+            raise InputClosed from None
+
+    def run(self) -> int:
+        try:
+            self.console.print(self.t("welcome"))
+            self.console.print(Panel(self.knowledge.disclaimer[self.language], style="italic"))
+            consultation = self._start()
+            while True:
+                assessment = assess(self.engine, consultation)
+                self._warn_if_emergency(assessment)
+                if assessment.next_question is None:
+                    self._show_result(consultation, assessment)
+                    return 0
+                consultation = self._ask_question(consultation, assessment)
+        except InputClosed:
+            self.console.print()
+            self.console.print(self.t("goodbye"))
+            return 1
+
+    def _start(self) -> Consultation:
+        age = self._age()
+        sex = self._sex()
+        complaint = self._complaint()
+        return start(self.engine, age, sex, self.language, complaint)
+
+    def _age(self) -> int:
+        while True:
+            text = self.ask(self.t("age_prompt"))
+            if text.isdigit() and 0 <= int(text) <= 120:
+                return int(text)
+            self.console.print(self.t("age_invalid"), style="red")
+
+    def _sex(self) -> str:
+        while True:
+            text = self.ask(self.t("sex_prompt")).upper()
+            if text in ("F", "M"):
+                return text
+            self.console.print(self.t("sex_invalid"), style="red")
+
+    def _complaint(self) -> str:
+        search = ComplaintSearch(self.knowledge, complaints(self.engine))
+        text = self.ask(self.t("complaint_prompt"))
+        while True:
+            matches = search.search(text)
+            if not matches:
+                self.console.print(self.t("complaint_none"), style="red")
+                text = self.ask(self.t("complaint_prompt"))
+                continue
+            for number, match in enumerate(matches, start=1):
+                self.console.print(f"  {number}. {self.knowledge.evidence(match.evidence).question[self.language]}")
+            choice = self.ask(self.t("complaint_choose"))
+            if choice.isdigit() and 1 <= int(choice) <= len(matches):
+                return matches[int(choice) - 1].evidence
+            text = choice
+
+    def _ask_question(self, consultation: Consultation, assessment: Assessment) -> Consultation:
+        code = assessment.next_question
+        assert code is not None
+        evidence = self.knowledge.evidence(code)
+        n = consultation.questions_asked + 1
+        self.console.rule(self.t("question_progress", n=n, max=self.engine.max_turns))
+        if assessment.differential:
+            leader = assessment.differential[0]
+            self.console.print(
+                self.t(
+                    "leading",
+                    condition=self.knowledge.condition(leader.code).name[self.language],
+                    likelihood=self.t(likelihood_key(leader.probability)),
+                ),
+                style="dim",
+            )
+        self._explain_question(assessment)
+        self.console.print(f"[bold]{evidence.question[self.language]}[/]")
+        while True:
+            given = self._read_answer(evidence)
+            if given is None:
+                if not consultation.turns:
+                    self.console.print(self.t("nothing_to_go_back"), style="yellow")
+                    continue
+                self.console.print(self.t("went_back"), style="yellow")
+                return consultation.back()
+            try:
+                return answer(self.engine, consultation, code, given)
+            except ConsultationError:
+                self.console.print(self.t("answer_invalid"), style="red")
+
+    def _explain_question(self, assessment: Assessment) -> None:
+        reason = assessment.question_reason
+        if reason is None:
+            return
+        names = ", ".join(self.knowledge.condition(c).name[self.language] for c in reason.conditions)
+        key = {
+            QuestionPurpose.SEPARATE: "why_separate",
+            QuestionPurpose.URGENT: "why_urgent",
+            QuestionPurpose.FINDINGS: "why_findings",
+        }[reason.purpose]
+        self.console.print(self.t(key, conditions=names), style="dim italic")
+
+    def _read_answer(self, evidence: Evidence) -> Answer | None:
+        """An answer, or None for "go back"; asks again until the input fits."""
+        if evidence.kind is EvidenceKind.BINARY:
+            prompt = self.t("answer_yes_no")
+        elif evidence.is_scale:
+            assert evidence.scale is not None
+            low, high = evidence.scale
+            self.console.print(f"  0 = {low[self.language]}   10 = {high[self.language]}")
+            prompt = self.t("answer_scale")
+        else:
+            for number, value in enumerate(evidence.values, start=1):
+                self.console.print(f"  {number}. {value.text[self.language]}")
+            prompt = self.t("answer_several" if evidence.kind is EvidenceKind.MULTI else "answer_one")
+        while True:
+            text = self.ask(prompt).casefold()
+            if text in BACK:
+                return None
+            if text in UNKNOWN:
+                return Answer.unknown()
+            parsed = self._parse(evidence, text)
+            if parsed is not None:
+                return parsed
+            self.console.print(self.t("answer_invalid"), style="red")
+
+    @staticmethod
+    def _parse(evidence: Evidence, text: str) -> Answer | None:
+        if evidence.kind is EvidenceKind.BINARY:
+            if text in YES:
+                return Answer.yes()
+            if text in NO:
+                return Answer.no()
+            return None
+        if evidence.is_scale:
+            if text.isdigit() and 0 <= int(text) <= 10:
+                return Answer.of(text)
+            return None
+        parts = [p for p in _SPLIT.split(text) if p]
+        if not parts or not all(p.isdigit() and 1 <= int(p) <= len(evidence.values) for p in parts):
+            return None
+        chosen = tuple(dict.fromkeys(evidence.values[int(p) - 1].code for p in parts))
+        if evidence.kind is EvidenceKind.CATEGORICAL and len(chosen) != 1:
+            return None
+        return Answer.of(*chosen)
+
+    def _warn_if_emergency(self, assessment: Assessment) -> None:
+        level = assessment.triage.level
+        if self._warned_emergency or level.urgency < TriageLevel.EMERGENCY.urgency:
+            return
+        self._warned_emergency = True
+        advice = self.knowledge.advice[level][self.language]
+        self.console.print(
+            Panel(f"{self.t('emergency_now')}\n\n{advice.title}\n{advice.action}", style=LEVEL_STYLE[level])
+        )
+
+    def _show_result(self, consultation: Consultation, assessment: Assessment) -> None:
+        lang = self.language
+        level = assessment.triage.level
+        advice = self.knowledge.advice[level][lang]
+        self.console.rule(self.t("result_title"))
+        if assessment.stop_reason is not None:
+            self.console.print(self.t(f"stopped_{assessment.stop_reason.value}"), style="dim")
+        body = f"{advice.title}\n\n{advice.action}\n\n{self.t('when_to_escalate')}: {advice.when_to_escalate}"
+        for flag in assessment.triage.red_flags[:1]:
+            body += "\n\n" + self.t("red_flag_note", question=self.knowledge.evidence(flag.evidence).question[lang])
+        self.console.print(Panel(body, title=self.t("triage_title"), style=LEVEL_STYLE[level]))
+        table = Table(title=self.t("differential_title"), show_lines=True)
+        table.add_column("")
+        table.add_column("%", justify="right")
+        table.add_column(self.t("supporting"))
+        table.add_column(self.t("against"))
+        for ranked in assessment.differential:
+            condition = self.knowledge.condition(ranked.code)
+            table.add_row(
+                f"{condition.name[lang]} ({condition.icd10})\n{self.t(likelihood_key(ranked.probability))}",
+                f"{100 * ranked.probability:.0f}%",
+                "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.supporting),
+                "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.against),
+            )
+        self.console.print(table)
+        self.console.print(Panel(self.knowledge.disclaimer[lang], style="italic"))
+
+    def _answer_text(self, consultation: Consultation, code: str) -> str:
+        lang = self.language
+        evidence = self.knowledge.evidence(code)
+        given = dict(consultation.answers).get(code)
+        if given is None:
+            return evidence.question[lang]
+        if evidence.kind is EvidenceKind.BINARY:
+            said = self.t("yes") if given.status.value == "present" else self.t("no")
+        elif given.values:
+            said = ", ".join(evidence.value(v).text[lang] for v in given.values)
+        else:
+            said = self.t("no")
+        return f"{evidence.question[lang]} → {said}"
