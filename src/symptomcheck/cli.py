@@ -155,7 +155,9 @@ def fit(
         err.print(f"{int(counts.patients.sum())} patients counted; training the differential on {len(reservoir.items)}")
         if reservoir.items:
             tables = compile_tables(built, knowledge)
-            weights = train_differential(tables, reservoir.items, penalty=built.settings.get("differential_penalty", 3e-2))
+            weights = train_differential(
+                tables, reservoir.items, penalty=built.settings.get("differential_penalty", 3e-2)
+            )
             built = replace(built, differential=weights)
         built = replace(
             built,
@@ -179,7 +181,9 @@ def info(model: ModelOption = SHIPPED_MODEL) -> None:
         loaded = load_model(model)
     except ModelError as error:
         _fail(str(error))
-    print(json.dumps({"version": loaded.version, "settings": loaded.settings, "provenance": loaded.provenance}, indent=2))
+    print(
+        json.dumps({"version": loaded.version, "settings": loaded.settings, "provenance": loaded.provenance}, indent=2)
+    )
 
 
 def main() -> None:

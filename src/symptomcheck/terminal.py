@@ -29,7 +29,7 @@ LEVEL_STYLE = {
 }
 
 
-class InputClosed(Exception):
+class InputClosedError(Exception):
     """The input ended before the consultation did."""
 
 
@@ -58,7 +58,7 @@ class TerminalConsultation:
         try:
             return self.console.input(f"[bold]{prompt}[/]: ").strip()
         except EOFError:
-            raise InputClosed from None
+            raise InputClosedError from None
 
     def run(self) -> int:
         try:
@@ -72,7 +72,7 @@ class TerminalConsultation:
                     self._show_result(consultation, assessment)
                     return 0
                 consultation = self._ask_question(consultation, assessment)
-        except InputClosed:
+        except InputClosedError:
             self.console.print()
             self.console.print(self.t("goodbye"))
             return 1

@@ -241,7 +241,10 @@ def test_a_curated_question_with_an_empty_why_is_refused(knowledge_dir: Path) ->
 
 def test_a_curated_condition_name_without_its_why_is_refused(knowledge_dir: Path) -> None:
     _edit_json(knowledge_dir, EN_CONDITIONS_VALUES_FILE, lambda data: data["conditions"]["Boerhaave"].pop("why"))
-    assert _refusal(knowledge_dir) == f"{EN_CONDITIONS_VALUES_FILE}: conditions 'Boerhaave': 'why' must be a non-empty string"
+    assert (
+        _refusal(knowledge_dir)
+        == f"{EN_CONDITIONS_VALUES_FILE}: conditions 'Boerhaave': 'why' must be a non-empty string"
+    )
 
 
 def test_a_curated_text_that_is_a_bare_string_is_refused(knowledge_dir: Path) -> None:

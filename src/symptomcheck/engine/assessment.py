@@ -126,12 +126,13 @@ class Engine:
                 break
             supporting, against = contributions(tables, p, likelihoods, int(d))
             ranked.append(RankedCondition(tables.conditions[d], float(p_list[d]), supporting, against))
+        by_code = dict(likelihoods)
+
+        def without(evidence: str) -> FloatArray:
+            return normalise(log_posterior - by_code.get(evidence, 0.0))
+
         triage = decide(
-            np.maximum(p, p_list),
-            self._urgency,
-            self.knowledge.triage_thresholds,
-            self.knowledge.red_flags,
-            dict(answers),
+            p, self._urgency, self.knowledge.triage_thresholds, self.knowledge.red_flags, dict(answers), without
         )
         next_question = None if stop else tables.evidences[int(best[0])]
         reason = None if stop else question_reason(tables, p, int(best[0]))
@@ -146,7 +147,7 @@ class Engine:
         )
 
     def _ordinary(self, e: int) -> str:
-        return self.tables.outcomes[e][int(self.tables.default_row[e]) - self.tables.rows(e).start]
+        return str(self.tables.outcomes[e][int(self.tables.default_row[e]) - self.tables.rows(e).start])
 
     def _is_ordinary(self, e: int, answer: Answer) -> bool:
         if int(self.tables.default_row[e]) < 0:

@@ -95,7 +95,9 @@ def differential(
         score = p.copy()
         listed = p > tables.settings.get("list_threshold", 0.01)
     else:
-        score = membership_scores(weights, differential_features(tables, log_posterior, known_present, known_absent, known_values))
+        score = membership_scores(
+            weights, differential_features(tables, log_posterior, known_present, known_absent, known_values)
+        )
         listed = expected_f1_sets(score) | (tables.severe & (score > tables.settings.get("severe_threshold", 0.07)))
     listed[np.arange(n), leader] = True
     p_listed = np.where(listed, p, 0.0)
@@ -104,4 +106,11 @@ def differential(
     score_listed /= np.maximum(score_listed.sum(axis=1, keepdims=True), 1e-12)
     even = listed / listed.sum(axis=1, keepdims=True)
     mixed = 0.5 * p_listed + 0.3 * score_listed + 0.2 * even
+    # The posterior ranks the top condition better than the mixture: its leader takes the largest share
+    # (swapped with whichever condition the mixture put first; the shares themselves are unchanged).
+    rows = np.arange(n)
+    first = mixed.argmax(axis=1)
+    largest = mixed[rows, first]
+    mixed[rows, first] = mixed[rows, leader]
+    mixed[rows, leader] = largest
     return Differential(p=mixed, listed=listed, score=score)

@@ -38,7 +38,11 @@ class QuestionReason:
 
 
 def contributions(
-    tables: Tables, p: FloatArray, answer_log_likelihoods: Sequence[tuple[str, FloatArray]], condition: int, top: int = 4
+    tables: Tables,
+    p: FloatArray,
+    answer_log_likelihoods: Sequence[tuple[str, FloatArray]],
+    condition: int,
+    top: int = 4,
 ) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
     """The answers that count most for and against `condition` (at most `top` each)."""
     scored = []
@@ -63,9 +67,7 @@ def question_reason(tables: Tables, p: FloatArray, evidence: int) -> QuestionRea
         return QuestionReason(QuestionPurpose.FINDINGS, named)
     gain = float(information_gain(tables, row)[0, evidence])
     urgent_gain = float(urgent_information_gain(tables, row)[0, evidence])
-    urgent = tuple(
-        tables.conditions[d] for d in np.argsort(-p) if tables.level_urgency[d] >= 3 and p[d] > 0.01
-    )[:2]
+    urgent = tuple(tables.conditions[d] for d in np.argsort(-p) if tables.level_urgency[d] >= 3 and p[d] > 0.01)[:2]
     if urgent and urgent_gain >= 0.5 * gain:
         return QuestionReason(QuestionPurpose.URGENT, urgent)
     return QuestionReason(QuestionPurpose.SEPARATE, named)

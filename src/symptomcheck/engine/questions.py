@@ -2,10 +2,10 @@
 
 The gain of question e is the mutual information between its answer and the condition,
 I(O_e; D) = H(O_e) - sum_d p(d) H(O_e | d), computed from one matrix product for the predictive
-answer distribution and one for the precomputed conditional entropies. Two more terms steer the
-interview: information about whether an urgent condition (emergency or ambulance) is present, so that an
-emergency is ruled in or out early, and information under a flattened posterior, so that questions also
-explore the alternatives the differential must keep.
+answer distribution and one for the precomputed conditional entropies. Optionally, information about
+whether an urgent condition (emergency or ambulance) is present is added, so that an emergency is ruled in
+or out early. Once the leading condition is settled, the interview turns to the person's own findings
+(`findings_score`), which the differential and the severe alternatives it keeps depend on.
 """
 
 from __future__ import annotations
@@ -77,21 +77,24 @@ def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
 
 
 def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
-    """The score each question is chosen by, shape (N, E)."""
+    """The score each question is chosen by, shape (N, E).
+
+    While the leader is not settled: information gain about the condition (plus, with `urgent_weight`,
+    about whether it is urgent). Once it is settled and findings questions are enabled: the findings score.
+    Each is computed only for the rows that use it.
+    """
     settings = tables.settings
-    score = information_gain(tables, p)
-    if settings.get("findings_turns", 0.0) > 0:
-        settled = is_settled(tables, p)
-        if np.any(settled):
-            score[settled] = findings_score(tables, p[settled])
-    urgent_weight = settings.get("urgent_weight", 0.0)
-    if urgent_weight:
-        score = score + urgent_weight * urgent_information_gain(tables, p)
-    explore_weight = settings.get("explore_weight", 0.0)
-    if explore_weight:
-        flat = p ** settings.get("explore_power", 0.3)
-        flat /= flat.sum(axis=1, keepdims=True)
-        score = score + explore_weight * information_gain(tables, flat)
+    settled = is_settled(tables, p) if settings.get("findings_turns", 0.0) > 0 else np.zeros(len(p), dtype=bool)
+    score = np.empty((len(p), tables.n_evidences))
+    if np.any(settled):
+        score[settled] = findings_score(tables, p[settled])
+    searching = ~settled
+    if np.any(searching):
+        gain = information_gain(tables, p[searching])
+        urgent_weight = settings.get("urgent_weight", 0.0)
+        if urgent_weight:
+            gain += urgent_weight * urgent_information_gain(tables, p[searching])
+        score[searching] = gain
     return score
 
 

@@ -20,9 +20,7 @@ AMBULANCE = 4
 EMERGENCY = 3
 
 
-def should_stop(
-    tables: Tables, p: FloatArray, best_score: FloatArray, turns: int, max_turns: int
-) -> BoolArray:
+def should_stop(tables: Tables, p: FloatArray, best_score: FloatArray, turns: int, max_turns: int) -> BoolArray:
     """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)."""
     settings = tables.settings
     top = p.max(axis=1)
@@ -38,7 +36,9 @@ def should_stop(
     )
     settled = top >= settings.get("stop_confidence", 0.99)
     # in the findings phase the score is another quantity, with its own floor
-    exhausted = best_score < np.where(settled, settings.get("stop_min_findings", 1e-4), settings.get("stop_min_gain", 1e-4))
+    exhausted = best_score < np.where(
+        settled, settings.get("stop_min_findings", 1e-4), settings.get("stop_min_gain", 1e-4)
+    )
     confident &= turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0))
     result: BoolArray = confident | emergency | exhausted | (turns >= max_turns)
     return result

@@ -81,7 +81,8 @@ class Tables:
 
     def log_prior_for(self, age: int, sex: str) -> FloatArray:
         """log P(d | age band, sex) up to a constant, shape (D,)."""
-        return self.log_prior + self.log_p_age_band[:, age_band(age)] + self.log_p_sex[:, sex_index(sex)]
+        result: FloatArray = self.log_prior + self.log_p_age_band[:, age_band(age)] + self.log_p_sex[:, sex_index(sex)]
+        return result
 
     def rows(self, e: int) -> slice:
         return slice(int(self.offsets[e]), int(self.offsets[e + 1]))
@@ -96,7 +97,8 @@ class Tables:
             if answer.values:
                 raise AnswerError(f"{self.evidences[e]} is a yes/no question: it takes no values")
             row = rows.start + (1 if answer.status is AnswerStatus.PRESENT else 0)
-            return self.temperature * self.log_p_outcome[row]
+            binary: FloatArray = self.temperature * self.log_p_outcome[row]
+            return binary
         if answer.status is AnswerStatus.ABSENT:
             # "no" to a question with values means its ordinary answer (no pain anywhere, intensity 0)
             answer = Answer.of(self.outcomes[e][int(self.default_row[e]) - rows.start])
@@ -106,11 +108,13 @@ class Tables:
         if kind is EvidenceKind.CATEGORICAL and len(set(indices)) > 1:
             raise AnswerError(f"{self.evidences[e]} takes exactly one value")
         if kind is EvidenceKind.CATEGORICAL:
-            return self.temperature * self.log_p_outcome[indices[0]]
+            categorical: FloatArray = self.temperature * self.log_p_outcome[indices[0]]
+            return categorical
         # Multi-choice: the statistics count one named value per patient, so the likelihood of naming the
         # set S is the chance that the counted value lies in S (never penalising a second true value).
         p = self.p_outcome[sorted(set(indices))].sum(axis=0)
-        return self.temperature * np.log(np.minimum(p, 1.0))
+        multi: FloatArray = self.temperature * np.log(np.minimum(p, 1.0))
+        return multi
 
     def _value_row(self, e: int, value: str) -> int:
         outcomes = self.outcomes[e]
@@ -138,7 +142,10 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         p[rows] = block
         entropy[e] = -(block * np.log(block)).sum(axis=0)
     parent = np.array(
-        [model.evidences.index(knowledge.evidence(code).parent or code) if knowledge.evidence(code).parent else -1 for code in model.evidences],
+        [
+            model.evidences.index(knowledge.evidence(code).parent or code) if knowledge.evidence(code).parent else -1
+            for code in model.evidences
+        ],
         dtype=np.int64,
     )
     default_row = np.full(n_e, -1, dtype=np.int64)
@@ -147,9 +154,7 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         if default is not None:
             default_row[e] = int(model.offsets_[e]) + model.outcomes[e].index(default)
     conditions = [knowledge.condition(c) for c in model.conditions]
-    in_condition = np.array(
-        [[code in c.evidences for c in conditions] for code in model.evidences], dtype=bool
-    )
+    in_condition = np.array([[code in c.evidences for c in conditions] for code in model.evidences], dtype=bool)
     return Tables(
         conditions=model.conditions,
         evidences=model.evidences,

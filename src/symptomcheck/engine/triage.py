@@ -2,14 +2,15 @@
 
 Rule: going from the most urgent level down, advise the first level L whose conditions, together with
 every more urgent one, reach L's threshold (`triage_rule.csv`: lower thresholds for more urgent levels).
-The probabilities used are, per condition, the larger of the posterior and the differential's, so a
-severe alternative the differential keeps counts in full. A red-flag answer (`advice.json`) raises the
-advice to at least its level on its own. Self-care is advised only when nothing else applies.
+The probabilities are the calibrated posterior (the naive-Bayes posterior with tempered likelihoods),
+which keeps mass on every alternative not yet ruled out; the differential's shares are not used, since by
+construction they give every listed condition a visible share whatever its chance. A red-flag answer
+(`advice.json`) raises the advice to at least its level on its own. Self-care is advised only when nothing else applies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,13 +65,24 @@ def decide(
     thresholds: Mapping[TriageLevel, float],
     red_flags: Sequence[RedFlag] = (),
     answers: Mapping[str, Answer] | None = None,
+    without: Callable[[str], FloatArray] | None = None,
 ) -> TriageDecision:
-    """Triage from condition probabilities (D,) and the answers given so far."""
+    """Triage from condition probabilities (D,) and the answers given so far.
+
+    `without(evidence)` gives the probabilities as they would be without that answer: a red-flag answer
+    also moves the posterior, and the advice must never be less urgent than it was before a red flag was
+    raised, so the level without each raised flag's answer is a floor too.
+    """
     by_conditions, mass = level_by_probability(p, urgency, thresholds)
     raised = raised_red_flags(red_flags, answers or {})
     level = by_conditions
-    if raised and raised[0].level.urgency > level.urgency:
-        level = raised[0].level
+    for flag in raised:
+        floors = [flag.level]
+        if without is not None:
+            floors.append(level_by_probability(without(flag.evidence), urgency, thresholds)[0])
+        for floor in floors:
+            if floor.urgency > level.urgency:
+                level = floor
     return TriageDecision(level=level, by_conditions=by_conditions, red_flags=raised, mass=mass)
 
 

@@ -47,8 +47,14 @@ def _mean(values: list[float]) -> float:
 
 def compute_metrics(data: EvaluationInput) -> dict[str, float]:
     index = {code: i for i, code in enumerate(data.conditions)}
-    gtpa = {1: [], 3: [], 5: [], 0: []}  # type: dict[int, list[float]]
-    ddr, ddp, ddf1, per, pep, dsr, dsp = [], [], [], [], [], [], []  # type: ignore[var-annotated]
+    gtpa: dict[int, list[float]] = {1: [], 3: [], 5: [], 0: []}
+    ddr: list[float] = []
+    ddp: list[float] = []
+    ddf1: list[float] = []
+    per: list[float] = []
+    pep: list[float] = []
+    dsr: list[float] = []
+    dsp: list[float] = []
     il: list[float] = []
     exact = under = over = 0
     for n, patient in enumerate(data.patients):

@@ -6,6 +6,7 @@ chunk at a time (all of its patients in step, vectorised); only the per-patient 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.differential import differential
 from symptomcheck.engine.posterior import normalise
-from symptomcheck.engine.triage import batch_urgency, raised_red_flags
+from symptomcheck.engine.triage import batch_urgency, decide, raised_red_flags
 from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics
 from symptomcheck.evaluation.report import TRIAGE_LEVELS, ReportData
 from symptomcheck.evaluation.simulate import simulate
@@ -30,6 +31,7 @@ from symptomcheck.model.artifact import SHIPPED_MODEL, FloatArray
 from symptomcheck.patients import Patient, read_patients
 
 CHUNK = 512
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,26 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
         interviews.known_values,
     )
     p = normalise(interviews.log_posterior)
-    urgency = batch_urgency(np.maximum(p, result.p), tables.level_urgency, engine.knowledge.triage_thresholds)
+    urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
     asked_codes = []
+    flagged = {flag.evidence for flag in engine.knowledge.red_flags}
     for n, patient in enumerate(patients):
         codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
         asked_codes.append(codes)
-        answers = {code: _answer_of(engine.knowledge, patient, code) for code in codes | {patient.initial_evidence}}
-        flags = raised_red_flags(engine.knowledge.red_flags, answers)
-        if flags:
-            urgency[n] = max(int(urgency[n]), flags[0].level.urgency)
+        answered = (codes | {patient.initial_evidence}) & flagged
+        answers = {code: _answer_of(engine.knowledge, patient, code) for code in answered}
+        if not raised_red_flags(engine.knowledge.red_flags, answers):
+            continue
+        log_posterior = interviews.log_posterior[n]
+
+        def without(code: str, log_posterior: FloatArray = log_posterior, patient: Patient = patient) -> FloatArray:
+            answer = _answer_of(engine.knowledge, patient, code)
+            return normalise(log_posterior - tables.answer_log_likelihood(tables.evidence_index(code), answer))
+
+        decision = decide(
+            p[n], tables.level_urgency, engine.knowledge.triage_thresholds, engine.knowledge.red_flags, answers, without
+        )
+        urgency[n] = max(int(urgency[n]), decision.level.urgency)
     return ChunkResult(result.p, asked_codes, urgency, interviews.top_by_turn)
 
 
@@ -121,7 +134,22 @@ def evaluate_file(
             if progress:
                 progress(len(chunk))
     else:
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(model_path), overrides)) as pool:
+        # Workers are spawned with one BLAS thread each: the processes already use every core, and
+        # BLAS threads on top of them would only compete for the same cores.
+        context = multiprocessing.get_context("spawn")
+        saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+        os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+        try:
+            pool = ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_init_worker, initargs=(str(model_path), overrides)
+            )
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        with pool:
             pending = []
             for chunk in stream:
                 pending.append((chunk, pool.submit(_run_chunk, chunk, max_turns)))

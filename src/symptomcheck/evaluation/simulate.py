@@ -96,7 +96,9 @@ def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -
     n = len(patients)
     answers = PatientAnswers(tables, patients)
     everyone = np.arange(n)
-    log_post = np.stack([tables.log_prior_for(p.age, p.sex) for p in patients]) if n else np.zeros((0, tables.n_conditions))
+    log_post = (
+        np.stack([tables.log_prior_for(p.age, p.sex) for p in patients]) if n else np.zeros((0, tables.n_conditions))
+    )
     log_post += answers.log_likelihood(everyone, answers.initial)
     asked = np.zeros((n, tables.n_evidences), dtype=bool)
     asked[everyone, answers.initial] = True

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from symptomcheck.knowledge import LANGUAGES, Evidence, KnowledgeBase
 
@@ -20,7 +21,7 @@ _STOP = {
     "do", "you", "have", "your", "a", "an", "the", "of", "or", "and", "in", "on", "to", "is", "are", "any", "with",
     "i", "my", "me", "am", "feel", "feeling", "some", "it", "at", "for", "that", "this", "been", "had", "has",
     "avez", "vous", "votre", "vos", "un", "une", "des", "de", "du", "la", "le", "les", "et", "ou", "en", "au",
-    "aux", "j", "ai", "je", "me", "mon", "ma", "mes", "est", "que", "qui", "d", "l", "a", "pas", "ressentez",
+    "aux", "j", "ai", "je", "mon", "ma", "mes", "est", "que", "qui", "d", "l", "pas", "ressentez",
 }  # fmt: skip
 _ZH_STOP = set("您是否有吗的了我在感到觉得最近")
 
@@ -43,7 +44,7 @@ def _words(text: str) -> list[str]:
 
 def _pairs(text: str) -> set[str]:
     han = [c for c in _HAN.findall(text) if c not in _ZH_STOP]
-    return {a + b for a, b in zip(han, han[1:], strict=False)} | set(han)
+    return {a + b for a, b in pairwise(han)} | set(han)
 
 
 def _word_score(query: list[str], target: list[str]) -> float:

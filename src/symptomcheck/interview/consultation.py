@@ -38,7 +38,9 @@ class Consultation:
 
     def __post_init__(self) -> None:
         if isinstance(self.age, bool) or not isinstance(self.age, int) or not MIN_AGE <= self.age <= MAX_AGE:
-            raise ConsultationError(f"age must be a whole number of years from {MIN_AGE} to {MAX_AGE}, not {self.age!r}")
+            raise ConsultationError(
+                f"age must be a whole number of years from {MIN_AGE} to {MAX_AGE}, not {self.age!r}"
+            )
         if self.sex not in ("F", "M"):
             raise ConsultationError(f"sex must be 'F' or 'M', not {self.sex!r}")
         if self.language not in LANGUAGES:
@@ -79,7 +81,9 @@ class Consultation:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Consultation:
         if data.get("format") != FORMAT_VERSION:
-            raise ConsultationError(f"unsupported consultation format {data.get('format')!r}; expected {FORMAT_VERSION}")
+            raise ConsultationError(
+                f"unsupported consultation format {data.get('format')!r}; expected {FORMAT_VERSION}"
+            )
         try:
             turns = tuple(
                 Turn(str(t["evidence"]), Answer(AnswerStatus(t["status"]), tuple(str(v) for v in t.get("values", []))))

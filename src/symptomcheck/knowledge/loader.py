@@ -59,7 +59,9 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         return _load(directory)
     except (AttributeError, KeyError, TypeError) as error:
         # a structural slip the specific checks did not name: still refused as a knowledge error
-        raise KnowledgeError(f"{directory}: a knowledge entry has the wrong shape ({type(error).__name__}: {error})") from None
+        raise KnowledgeError(
+            f"{directory}: a knowledge entry has the wrong shape ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _load(directory: Path) -> KnowledgeBase:
@@ -75,7 +77,9 @@ def _load(directory: Path) -> KnowledgeBase:
     en_other = _read_json(directory, EN_CONDITIONS_VALUES_FILE)
     curated_conditions = _section(en_other, "conditions", EN_CONDITIONS_VALUES_FILE)
     curated_values = _section(en_other, "values", EN_CONDITIONS_VALUES_FILE)
-    curated_conditions_fr = _section(en_other, "conditions_fr", EN_CONDITIONS_VALUES_FILE) if "conditions_fr" in en_other else {}
+    curated_conditions_fr = (
+        _section(en_other, "conditions_fr", EN_CONDITIONS_VALUES_FILE) if "conditions_fr" in en_other else {}
+    )
 
     standalone = _section(_read_json(directory, CURATION_FILE), "standalone", CURATION_FILE)
     evidences = _evidences(raw_evidences, zh_questions, zh_values, en_questions, curated_values, scales, standalone)
@@ -180,7 +184,7 @@ def _evidences(
         if entry.get("name") != code:
             raise KnowledgeError(f"{file}: {where}: its 'name' is {entry.get('name')!r}, not its key")
         try:
-            kind = EvidenceKind(entry.get("data_type"))
+            kind = EvidenceKind(str(entry.get("data_type")))
         except ValueError:
             raise KnowledgeError(
                 f"{file}: {where}: data_type {entry.get('data_type')!r} is not one of B, C, M"
@@ -256,7 +260,9 @@ def _values(
         if not isinstance(anchors, dict) or any(
             not isinstance(anchors.get(lang), dict) or not {"0", "10"} <= set(anchors[lang]) for lang in LANGUAGES
         ):
-            raise KnowledgeError(f"{EN_QUESTIONS_FILE}: {where}: a 0-10 scale needs the meaning of 0 and 10 in en, fr, zh")
+            raise KnowledgeError(
+                f"{EN_QUESTIONS_FILE}: {where}: a 0-10 scale needs the meaning of 0 and 10 in en, fr, zh"
+            )
         low = Text(**{lang: str(anchors[lang]["0"]) for lang in LANGUAGES})
         high = Text(**{lang: str(anchors[lang]["10"]) for lang in LANGUAGES})
         number_values = tuple(AnswerValue(c, Text(c, c, c)) for c in codes)
@@ -269,15 +275,15 @@ def _values(
         zh = zh_values.get(value)
         if not isinstance(zh, str) or not zh.strip():
             raise KnowledgeError(f"{ZH_CONDITIONS_VALUES_FILE}: value {value!r} of {where} has no Chinese text")
-        en = _curated(en_values, value, EN_CONDITIONS_VALUES_FILE) or _text(meaning, "en", file, f"{where} value {value!r}")
+        en = _curated(en_values, value, EN_CONDITIONS_VALUES_FILE) or _text(
+            meaning, "en", file, f"{where} value {value!r}"
+        )
         fr = _text(meaning, "fr", file, f"{where} value {value!r}")
         values.append(AnswerValue(value, Text(en=en, fr=fr, zh=zh.strip())))
     return tuple(values), default, None
 
 
-def _conditions(
-    raw: Json, evidences: set[str], zh: Json, curated: Json, curated_fr: Json
-) -> tuple[Condition, ...]:
+def _conditions(raw: Json, evidences: set[str], zh: Json, curated: Json, curated_fr: Json) -> tuple[Condition, ...]:
     file = CONDITIONS_FILE
     conditions: list[Condition] = []
     for code, entry in raw.items():
@@ -285,7 +291,9 @@ def _conditions(
         if not isinstance(entry, dict):
             raise KnowledgeError(f"{file}: {where}: expected an object")
         if entry.get("condition_name") != code:
-            raise KnowledgeError(f"{file}: {where}: its 'condition_name' is {entry.get('condition_name')!r}, not its key")
+            raise KnowledgeError(
+                f"{file}: {where}: its 'condition_name' is {entry.get('condition_name')!r}, not its key"
+            )
         severity = entry.get("severity")
         if not isinstance(severity, int) or isinstance(severity, bool) or not 1 <= severity <= 5:
             raise KnowledgeError(f"{file}: {where}: severity must be a whole number from 1 to 5, found {severity!r}")
@@ -310,9 +318,13 @@ def _conditions(
                 raise KnowledgeError(f"{EN_CONDITIONS_VALUES_FILE}: {section} {code!r}: expected an object with 'why'")
             if entry_fix:
                 _text(entry_fix, "why", EN_CONDITIONS_VALUES_FILE, f"{section} {code!r}")
+        name_en = _text(fix, "name", EN_CONDITIONS_VALUES_FILE, f"conditions {code!r}") if "name" in fix else None
+        name_fr = (
+            _text(fix_fr, "name", EN_CONDITIONS_VALUES_FILE, f"conditions_fr {code!r}") if "name" in fix_fr else None
+        )
         name = Text(
-            en=_curated(curated, code, EN_CONDITIONS_VALUES_FILE, "name") if "name" in fix else _text(entry, "cond-name-eng", file, where),
-            fr=_curated(curated_fr, code, EN_CONDITIONS_VALUES_FILE, "name") if "name" in fix_fr else _text(entry, "cond-name-fr", file, where),
+            en=name_en or _text(entry, "cond-name-eng", file, where),
+            fr=name_fr or _text(entry, "cond-name-fr", file, where),
             zh=zh_name.strip(),
         )
         icd10 = str(fix.get("icd10") or _text(entry, "icd10-id", file, where)).upper()
@@ -456,7 +468,7 @@ def _red_flags(data: Json, evidences: Mapping[str, Evidence]) -> tuple[RedFlag, 
             raise KnowledgeError(f"{ADVICE_FILE}: {where}: unknown evidence {code!r}")
         evidence = evidences[code]
         try:
-            level = TriageLevel(entry.get("level"))
+            level = TriageLevel(str(entry.get("level")))
         except ValueError:
             raise KnowledgeError(f"{ADVICE_FILE}: {where}: unknown level {entry.get('level')!r}") from None
         reason = _text(entry, "reason", ADVICE_FILE, where)
@@ -490,9 +502,7 @@ def _french_codes(fr_evidences: Json, fr_conditions: Json, en_evidences: Json, e
             raise KnowledgeError(f"{FRENCH_EVIDENCES_FILE}: evidence {fr_code!r} has no English counterpart")
         en_code = by_question[key]
         evidences[fr_code] = en_code
-        en_meanings = {
-            (m.get("fr"), m.get("en")): v for v, m in en_evidences[en_code]["value_meaning"].items()
-        }
+        en_meanings = {(m.get("fr"), m.get("en")): v for v, m in en_evidences[en_code]["value_meaning"].items()}
         for fr_value, meaning in entry.get("value_meaning", {}).items():
             if not isinstance(meaning, dict) or not meaning.get("fr") or not meaning.get("en"):
                 raise KnowledgeError(

@@ -121,7 +121,8 @@ class Model:
             "provenance": self.provenance,
         }
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, header=np.array(json.dumps(header, ensure_ascii=False)), **self._arrays())
+        arrays: dict[str, Any] = {"header": np.array(json.dumps(header, ensure_ascii=False)), **self._arrays()}
+        np.savez_compressed(buffer, **arrays)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_bytes(buffer.getvalue())
@@ -140,7 +141,8 @@ def load_model(path: Path = SHIPPED_MODEL) -> Model:
         raise ModelError(f"{path}: not a symptomcheck model artifact ({error})") from None
     if header.get("format_version") != FORMAT_VERSION:
         raise ModelError(
-            f"{path}: model format {header.get('format_version')!r} is not supported; this version reads format {FORMAT_VERSION}"
+            f"{path}: model format {header.get('format_version')!r} is not supported; "
+            f"this version reads format {FORMAT_VERSION}"
         )
     differential = None
     if "differential_w_" in arrays:

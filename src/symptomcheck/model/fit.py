@@ -29,9 +29,7 @@ ABSENT, PRESENT = "absent", "present"
 def layout(knowledge: KnowledgeBase) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], np.ndarray]:
     """Evidence codes, the outcome codes of each, and the row offsets of `Model.p_outcome_`."""
     evidences = knowledge.evidence_codes
-    outcomes = tuple(
-        (ABSENT, PRESENT) if e.kind is EvidenceKind.BINARY else e.value_codes for e in knowledge.evidences
-    )
+    outcomes = tuple((ABSENT, PRESENT) if e.kind is EvidenceKind.BINARY else e.value_codes for e in knowledge.evidences)
     offsets = np.concatenate([[0], np.cumsum([len(o) for o in outcomes])]).astype(np.int64)
     return evidences, outcomes, offsets
 
@@ -111,7 +109,9 @@ def fit_patients(knowledge: KnowledgeBase, patients: Iterable[Patient], sources:
     counts = PatientCounts(knowledge)
     n = counts.add_all(patients)
     return counts.to_model(
-        provenance("fit from DDXPlus patient records", sources, patients=n, conditions_seen=int((counts.patients > 0).sum()))
+        provenance(
+            "fit from DDXPlus patient records", sources, patients=n, conditions_seen=int((counts.patients > 0).sum())
+        )
     )
 
 
