@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,17 +19,24 @@ from symptomcheck.patients import PatientFileError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="symptomcheck: decision support, not a diagnosis.")
 err = Console(stderr=True)
 
+TRADEOFF_FINDINGS_TURNS = (0, 4, 6, 8, 10, 12, 14, 16, 20)
 ModelOption = Annotated[Path, typer.Option("--model", help="A model artifact (.npz); the shipped one by default.")]
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+def _fail(message: str) -> NoReturn:
+    # plain text on one line, whatever the terminal's width: scripts read it
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
 def _parse_settings(pairs: list[str]) -> dict[str, float]:
+    from symptomcheck.engine.tables import DEFAULT_SETTINGS
+
     settings: dict[str, float] = {}
     for pair in pairs:
+        key = pair.partition("=")[0].strip()
+        if "=" in pair and key not in DEFAULT_SETTINGS:
+            _fail(f"--set: unknown setting {key!r}; known settings: {', '.join(sorted(DEFAULT_SETTINGS))}")
         key, sep, value = pair.partition("=")
         try:
             settings[key.strip()] = float(value)
@@ -55,7 +62,7 @@ def consult(
         engine = Engine(load_model(model), default_knowledge())
     except (ModelError, KnowledgeError) as error:
         _fail(str(error))
-    code = TerminalConsultation(engine, lang).run()  # type: ignore[arg-type]
+    code = TerminalConsultation(engine, lang).run()
     raise typer.Exit(code)
 
 
@@ -68,6 +75,9 @@ def evaluate(
     workers: Annotated[int, typer.Option("--workers", min=0, help="Processes; 0 means one per core.")] = 0,
     model: ModelOption = SHIPPED_MODEL,
     settings: Annotated[list[str] | None, typer.Option("--set", help="Override an engine setting, KEY=NUMBER.")] = None,
+    tradeoff: Annotated[
+        bool, typer.Option("--tradeoff", help="Also sweep the findings budget and report GTPA@1, DDF1, DSR against IL.")
+    ] = False,
 ) -> None:
     """Run the DDXPlus protocol (simulated patients) and print the metrics."""
     from symptomcheck.evaluation.report import write_report
@@ -96,7 +106,18 @@ def evaluate(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(text + "\n", encoding="utf-8")
     if report is not None:
-        written = write_report(report, result.report)
+        data = result.report
+        if tradeoff:
+            rows = []
+            for budget in TRADEOFF_FINDINGS_TURNS:
+                swept = evaluate_file(
+                    patients, model, max_turns, workers or None, {**overrides, "findings_turns": budget}
+                )
+                rows.append(
+                    {"findings_turns": float(budget), **{k: swept.metrics[k] for k in ("IL", "GTPA@1", "DDF1", "DSR")}}
+                )
+            data = replace(data, tradeoff=rows)
+        written = write_report(report, data)
         err.print(f"report: {written[0]}")
 
 
@@ -156,7 +177,10 @@ def fit(
         if reservoir.items:
             tables = compile_tables(built, knowledge)
             weights = train_differential(
-                tables, reservoir.items, penalty=built.settings.get("differential_penalty", 3e-2)
+                tables,
+                reservoir.items,
+                hidden=int(built.settings["differential_hidden"]),
+                penalty=built.settings["differential_penalty"],
             )
             built = replace(built, differential=weights)
         built = replace(

@@ -10,6 +10,7 @@ import re
 import sys
 import zipfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -96,17 +97,21 @@ def _decoded_lines(path: Path, handle: IO[bytes]) -> Iterator[str]:
             ) from None
 
 
-def _open_binary(path: Path) -> IO[bytes]:
-    if zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
+@contextmanager
+def _open_binary(path: Path) -> Iterator[IO[bytes]]:
+    """The CSV's bytes, from the file itself or from the one CSV inside a zip (both closed afterwards)."""
+    if not zipfile.is_zipfile(path):
+        with path.open("rb") as handle:
+            yield handle
+        return
+    with zipfile.ZipFile(path) as archive:
         members = [
             name for name in archive.namelist() if name.lower().endswith(".csv") and not name.startswith("__MACOSX")
         ]
         if len(members) != 1:
-            archive.close()
             raise PatientFileError(f"{path}: expected exactly one .csv inside the zip, found {len(members)}")
-        return archive.open(members[0])
-    return path.open("rb")
+        with archive.open(members[0]) as member:
+            yield member
 
 
 class _RowParser:

@@ -12,7 +12,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.explain import QuestionPurpose
 from symptomcheck.interview import Consultation, ConsultationError, answer, assess, complaints, start
-from symptomcheck.interview.complaints import ComplaintSearch
+from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.knowledge import Evidence, EvidenceKind, Language, TriageLevel
 
 YES = {"y", "yes", "o", "oui", "是", "1"}
@@ -202,7 +202,7 @@ class TerminalConsultation:
 
     def _warn_if_emergency(self, assessment: Assessment) -> None:
         level = assessment.triage.level
-        if self._warned_emergency or level.urgency < TriageLevel.EMERGENCY.urgency:
+        if self._warned_emergency or not assessment.emergency_likely:
             return
         self._warned_emergency = True
         advice = self.knowledge.advice[level][self.language]

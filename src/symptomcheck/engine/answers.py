@@ -41,6 +41,11 @@ class Answer:
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Answer:
         values = data.get("values", [])
-        if not isinstance(values, list):
-            raise ValueError("an answer's 'values' must be a list")
-        return cls(AnswerStatus(str(data["status"])), tuple(str(v) for v in values))
+        if not isinstance(values, list) or not all(isinstance(v, str | int) for v in values):
+            raise ValueError("an answer's 'values' must be a list of value codes")
+        try:
+            status = AnswerStatus(str(data["status"]))
+        except ValueError:
+            accepted = ", ".join(s.value for s in AnswerStatus)
+            raise ValueError(f"an answer's status must be one of {accepted}, not {data['status']!r}") from None
+        return cls(status, tuple(str(v) for v in values))

@@ -14,7 +14,7 @@ from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.questions import choose_questions, eligible_questions
-from symptomcheck.engine.stopping import AMBULANCE, should_stop
+from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, should_stop
 from symptomcheck.engine.tables import Tables, compile_tables
 from symptomcheck.engine.triage import TriageDecision, decide
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
@@ -49,6 +49,7 @@ class Assessment:
     stop_reason: StopReason | None
     triage: TriageDecision
     questions_asked: int
+    emergency_likely: bool  # show the emergency advice now, before the interview ends
 
     @property
     def should_stop(self) -> bool:
@@ -136,8 +137,14 @@ class Engine:
         )
         next_question = None if stop else tables.evidences[int(best[0])]
         reason = None if stop else question_reason(tables, p, int(best[0]))
+        urgent_mass = float(p[self._urgency >= EMERGENCY].sum())
+        emergency_likely = triage.level.urgency >= EMERGENCY and (
+            urgent_mass >= self.tables.settings.get("emergency_likely", 0.5)
+            or any(flag.level.urgency >= EMERGENCY for flag in triage.red_flags)
+        )
         return Assessment(
             posterior=p,
+            emergency_likely=emergency_likely,
             differential=tuple(ranked),
             next_question=next_question,
             question_reason=reason,

@@ -2,9 +2,10 @@
 
 A naive-Bayes posterior ranks the most likely condition well but collapses onto it. The list a clinician
 keeps in mind (and the severe alternatives not yet ruled out) comes from a second model, learned from the
-labelled differentials of DDXPlus patients: a logistic score per condition over the interview's features
-(what was answered yes and no, the tempered log-posterior, how much of each condition's own findings has
-been found present or absent, and which condition leads). Conditions enter the list by the set size that
+labelled differentials of DDXPlus patients: a small network (one hidden layer) giving a score per
+condition from the interview's features (what was answered yes and no, the values named, the tempered
+log-posterior, how much of each condition's own findings has been found present or absent, and which
+condition leads). Conditions enter the list by the set size that
 maximises the expected F1 under those scores; a severe condition enters whenever its score passes
 `severe_threshold`, so severe alternatives stay until they are ruled out.
 """
@@ -56,7 +57,8 @@ def differential_features(
 
 def membership_scores(weights: DifferentialWeights, features: FloatArray) -> FloatArray:
     """The learned probability that each condition belongs to the differential, shape (N, D)."""
-    z = ((features - weights.mean_) / weights.scale_) @ weights.w_ + weights.b_
+    hidden = np.tanh(((features - weights.mean_) / weights.scale_) @ weights.w_ + weights.b_)
+    z = hidden @ weights.w2_ + weights.b2_
     result: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
     return result
 

@@ -58,15 +58,12 @@ def findings_score(tables: Tables, p: FloatArray) -> FloatArray:
     Once the top condition is settled, these are the questions whose answers tell the patient's own
     findings, which the differential (and the severe alternatives it must keep) depends on.
     """
-    power = tables.settings.get("relevance_power", 0.0)
     positive = tables.settings.get("findings_positive", 0.0)
     result: FloatArray = p @ tables.entropy_given_condition.T
     if positive:
         # the chance that the answer is a finding (yes, or a value other than the ordinary one)
         p_finding = 1.0 - p @ tables.p_ordinary.T
         result = (1.0 - positive) * result + positive * p_finding
-    if power:
-        result = result * tables.relevance**power
     return result
 
 

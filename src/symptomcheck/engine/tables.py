@@ -32,9 +32,13 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "findings_turns": 10,  # once settled, ask about the person's findings until this many questions
     "findings_positive": 0.5,  # findings questions: weight of "likely a finding" against "unpredictable"
     "stop_min_gain": 1e-4,  # stop when no question is expected to teach more than this (nats)
+    "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
-    "severe_threshold": 0.06,  # a severe condition stays listed while its learned score passes this
-    "differential_penalty": 3e-2,  # L2 penalty of the learned differential model
+    "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once
+    "stop_emergency": 1.01,  # ambulance-level conditions together this likely stop the interview (off: > 1)
+    "severe_threshold": 0.04,  # a severe condition stays listed while its learned score passes this
+    "differential_hidden": 64,  # hidden units of the learned differential model
+    "differential_penalty": 1e-3,  # its L2 penalty
 }
 
 
@@ -62,7 +66,6 @@ class Tables:
     in_condition: BoolArray  # (E, D) evidence listed for the condition in the knowledge base
     p_ordinary: FloatArray  # (E, D) P(the ordinary answer: no, nowhere, 0 | d)
     value_rows: IntArray  # the outcome rows of categorical and multi-choice questions
-    relevance: FloatArray  # (E,) how much each answer moves the learned differential (ones without one)
     settings: dict[str, float]
 
     @property
@@ -176,7 +179,6 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         in_condition=in_condition,
         p_ordinary=p[np.where(default_row >= 0, default_row, model.offsets_[:-1])],
         value_rows=np.flatnonzero(np.array([kinds[e] is not EvidenceKind.BINARY for e in outcome_evidence])),
-        relevance=model.differential.relevance_ if model.differential is not None else np.ones(n_e),
         settings=settings,
     )
 

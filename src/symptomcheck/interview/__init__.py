@@ -1,6 +1,16 @@
 """The consultation as a value, and the steps that move it forward."""
 
 from symptomcheck.interview.consultation import Consultation, ConsultationError, Turn
-from symptomcheck.interview.interviewer import StaleAnswerError, answer, assess, complaints, start
+from symptomcheck.interview.interviewer import StaleAnswerError, answer, assess, complaints, resume, start
 
-__all__ = ["Consultation", "ConsultationError", "StaleAnswerError", "Turn", "answer", "assess", "complaints", "start"]
+__all__ = [
+    "Consultation",
+    "ConsultationError",
+    "StaleAnswerError",
+    "Turn",
+    "answer",
+    "assess",
+    "complaints",
+    "resume",
+    "start",
+]

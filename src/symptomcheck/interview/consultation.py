@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.answers import Answer
 from symptomcheck.knowledge import LANGUAGES, Language
 
 FORMAT_VERSION = 1
@@ -80,15 +80,13 @@ class Consultation:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Consultation:
-        if data.get("format") != FORMAT_VERSION:
+        version = data.get("format")
+        if type(version) is not int or version != FORMAT_VERSION:
             raise ConsultationError(
                 f"unsupported consultation format {data.get('format')!r}; expected {FORMAT_VERSION}"
             )
         try:
-            turns = tuple(
-                Turn(str(t["evidence"]), Answer(AnswerStatus(t["status"]), tuple(str(v) for v in t.get("values", []))))
-                for t in data["turns"]
-            )
+            turns = tuple(Turn(str(t["evidence"]), Answer.from_json(t)) for t in data["turns"])
             return cls(
                 age=data["age"],
                 sex=data["sex"],

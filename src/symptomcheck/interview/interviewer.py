@@ -43,6 +43,18 @@ def assess(engine: Engine, consultation: Consultation) -> Assessment:
     return engine.assess(consultation.age, consultation.sex, consultation.answers)
 
 
+def resume(engine: Engine, stored: str) -> Consultation:
+    """A stored consultation, checked against the engine's knowledge as thoroughly as `start` and `answer`."""
+    consultation = Consultation.loads(stored)
+    if consultation.complaint not in complaints(engine):
+        raise ConsultationError(f"stored consultation: {consultation.complaint!r} cannot start a consultation")
+    try:
+        engine.validate(consultation.answers)
+    except AnswerError as error:
+        raise ConsultationError(f"stored consultation: {error}") from None
+    return consultation
+
+
 def answer(engine: Engine, consultation: Consultation, evidence: str, given: Answer) -> Consultation:
     """Apply an answer to the current question; refuse an answer to any other question."""
     current = assess(engine, consultation).next_question

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from symptomcheck.model.errors import ModelError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SHIPPED_MODEL = Path(__file__).parent / "data" / "model.npz"
 
 FloatArray = NDArray[np.float64]
@@ -29,15 +29,17 @@ FloatArray = NDArray[np.float64]
 class DifferentialWeights:
     """A learned model of the differential list (see `symptomcheck.engine.differential`).
 
-    `w_` has shape (features, D) and `b_` shape (D,): a logistic score per condition over the
-    interview's features; `mean_` and `scale_` standardise the features.
+    A network with one hidden layer: standardised features x (F,) -> h = tanh(x w_ + b_) (H,) ->
+    score = sigmoid(h w2_ + b2_) (D,), the probability that each condition belongs to the list.
+    `mean_` and `scale_` (F,) standardise the features.
     """
 
-    w_: FloatArray
-    b_: FloatArray
+    w_: FloatArray  # (F, H)
+    b_: FloatArray  # (H,)
+    w2_: FloatArray  # (H, D)
+    b2_: FloatArray  # (D,)
     mean_: FloatArray
     scale_: FloatArray
-    relevance_: FloatArray  # (E,) how much each question's answer moves the list (mean 1), steers the interview
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class Model:
                 "differential_b_": self.differential.b_,
                 "differential_mean_": self.differential.mean_,
                 "differential_scale_": self.differential.scale_,
-                "differential_relevance_": self.differential.relevance_,
+                "differential_w2_": self.differential.w2_,
+                "differential_b2_": self.differential.b2_,
             }
         return arrays
 
@@ -151,7 +154,8 @@ def load_model(path: Path = SHIPPED_MODEL) -> Model:
             b_=arrays["differential_b_"],
             mean_=arrays["differential_mean_"],
             scale_=arrays["differential_scale_"],
-            relevance_=arrays["differential_relevance_"],
+            w2_=arrays["differential_w2_"],
+            b2_=arrays["differential_b2_"],
         )
     try:
         return Model(
