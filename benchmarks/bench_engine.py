@@ -26,7 +26,8 @@ from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.questions import choose_questions, eligible_questions
 from symptomcheck.engine.stopping import should_stop
-from symptomcheck.evaluation.run import _answer_of, evaluate_file
+from symptomcheck.evaluation.batch import answer_of
+from symptomcheck.evaluation.run import evaluate_file
 from symptomcheck.knowledge import default_knowledge
 from symptomcheck.model import load_model
 from symptomcheck.patients import read_patients
@@ -63,7 +64,7 @@ def step_latencies(engine: Engine, patients: int) -> tuple[list[float], list[flo
             if stop or best[0] < 0 or assessment.next_question is None:
                 break
             next_code = tables.evidences[int(best[0])]
-            answers.append((next_code, _answer_of(knowledge, patient, next_code)))
+            answers.append((next_code, answer_of(knowledge, patient, next_code)))
     return core, whole
 
 

@@ -29,6 +29,15 @@ LEVEL_STYLE = {
 }
 
 
+def percent(probability: float) -> str:
+    """A chance as a person reads it: never 0% or 100%, since nothing here is certain."""
+    if probability < 0.01:
+        return "<1%"
+    if probability > 0.99:
+        return ">99%"
+    return f"{100 * probability:.0f}%"
+
+
 class InputClosedError(Exception):
     """The input ended before the consultation did."""
 
@@ -125,7 +134,7 @@ class TerminalConsultation:
                 self.t(
                     "leading",
                     condition=self.knowledge.condition(leader.code).name[self.language],
-                    likelihood=self.t(likelihood_key(leader.probability)),
+                    likelihood=self.t(likelihood_key(leader.posterior)),
                 ),
                 style="dim",
             )
@@ -229,8 +238,8 @@ class TerminalConsultation:
         for ranked in assessment.differential:
             condition = self.knowledge.condition(ranked.code)
             table.add_row(
-                f"{condition.name[lang]} ({condition.icd10})\n{self.t(likelihood_key(ranked.probability))}",
-                f"{100 * ranked.probability:.0f}%",
+                f"{condition.name[lang]} ({condition.icd10})\n{self.t(likelihood_key(ranked.posterior))}",
+                percent(ranked.posterior),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.supporting),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.against),
             )

@@ -18,7 +18,7 @@ import pytest
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.posterior import normalise
-from symptomcheck.evaluation.run import interview_chunk
+from symptomcheck.evaluation.batch import interview_chunk
 from symptomcheck.evaluation.simulate import simulate
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model import load_model

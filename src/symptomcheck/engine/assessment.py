@@ -33,7 +33,8 @@ class StopReason(StrEnum):
 @dataclass(frozen=True, slots=True)
 class RankedCondition:
     code: str
-    probability: float
+    probability: float  # its share of the list (ranks the list; every listed condition has > 1%)
+    posterior: float  # the calibrated chance that it is the condition (a severe alternative may be small)
     supporting: tuple[Contribution, ...]
     against: tuple[Contribution, ...]
 
@@ -126,7 +127,7 @@ class Engine:
             if p_list[d] <= LIST_THRESHOLD:
                 break
             supporting, against = contributions(tables, p, likelihoods, int(d))
-            ranked.append(RankedCondition(tables.conditions[d], float(p_list[d]), supporting, against))
+            ranked.append(RankedCondition(tables.conditions[d], float(p_list[d]), float(p[d]), supporting, against))
         by_code = dict(likelihoods)
 
         def without(evidence: str) -> FloatArray:

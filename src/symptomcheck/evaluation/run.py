@@ -10,36 +10,25 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
-from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
-from symptomcheck.engine.differential import differential
-from symptomcheck.engine.posterior import normalise
-from symptomcheck.engine.triage import batch_urgency, decide, raised_red_flags
+from symptomcheck.evaluation.batch import ChunkResult, init_worker, interview_chunk, run_chunk
 from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics
 from symptomcheck.evaluation.report import TRIAGE_LEVELS, ReportData
-from symptomcheck.evaluation.simulate import simulate
-from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel, default_knowledge
+from symptomcheck.knowledge import TriageLevel, default_knowledge
 from symptomcheck.model import Model, load_model
-from symptomcheck.model.artifact import SHIPPED_MODEL, FloatArray
+from symptomcheck.model.artifact import SHIPPED_MODEL
 from symptomcheck.patients import Patient, read_patients
 
 CHUNK = 512
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    p_differential: FloatArray  # (n, D)
-    asked: list[frozenset[str]]
-    advice_urgency: np.ndarray  # (n,)
-    top_by_turn: np.ndarray  # (n, max_turns + 1)
 
 
 @dataclass(frozen=True)
@@ -48,60 +37,18 @@ class Evaluation:
     report: ReportData
 
 
-_engine: Engine | None = None
-
-
-def _init_worker(model_path: str, overrides: dict[str, float]) -> None:
-    global _engine  # one engine per worker process, built once  # noqa: PLW0603
-    _engine = Engine(load_model(Path(model_path)), default_knowledge(), **overrides)
-
-
-def _run_chunk(patients: list[Patient], max_turns: int) -> ChunkResult:
-    assert _engine is not None
-    return interview_chunk(_engine, patients, max_turns)
-
-
-def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int) -> ChunkResult:
-    """Interview a chunk of patients and derive what the metrics need."""
-    tables = engine.tables
-    interviews = simulate(tables, patients, max_turns)
-    result = differential(
-        tables,
-        engine.model.differential,
-        interviews.log_posterior,
-        interviews.known_present,
-        interviews.known_absent,
-        interviews.known_values,
-    )
-    p = normalise(interviews.log_posterior)
-    urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
-    asked_codes = []
-    flagged = {flag.evidence for flag in engine.knowledge.red_flags}
-    for n, patient in enumerate(patients):
-        codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
-        asked_codes.append(codes)
-        answered = (codes | {patient.initial_evidence}) & flagged
-        answers = {code: _answer_of(engine.knowledge, patient, code) for code in answered}
-        if not raised_red_flags(engine.knowledge.red_flags, answers):
-            continue
-        log_posterior = interviews.log_posterior[n]
-
-        def without(code: str, log_posterior: FloatArray = log_posterior, patient: Patient = patient) -> FloatArray:
-            answer = _answer_of(engine.knowledge, patient, code)
-            return normalise(log_posterior - tables.answer_log_likelihood(tables.evidence_index(code), answer))
-
-        decision = decide(
-            p[n], tables.level_urgency, engine.knowledge.triage_thresholds, engine.knowledge.red_flags, answers, without
-        )
-        urgency[n] = max(int(urgency[n]), decision.level.urgency)
-    return ChunkResult(result.p, asked_codes, urgency, interviews.top_by_turn)
-
-
-def _answer_of(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:
-    evidence = knowledge.evidence(code)
-    if evidence.kind is EvidenceKind.BINARY:
-        return Answer.yes() if code in patient.present else Answer.no()
-    return Answer.of(*(patient.values.get(code) or (str(evidence.default),)))
+@contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _chunks(patients: Iterator[Patient], size: int) -> Iterator[list[Patient]]:
@@ -135,24 +82,18 @@ def evaluate_file(
                 progress(len(chunk))
     else:
         # Workers are spawned with one BLAS thread each: the processes already use every core, and
-        # BLAS threads on top of them would only compete for the same cores.
+        # spinning BLAS threads on top of them would only compete for the same cores. Processes start
+        # on the first submissions, so the variables stay set until every chunk is done.
         context = multiprocessing.get_context("spawn")
-        saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
-        os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
-        try:
-            pool = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_init_worker, initargs=(str(model_path), overrides)
-            )
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-        with pool:
-            pending = []
+        with (
+            _single_threaded_blas(),
+            ProcessPoolExecutor(
+                workers, mp_context=context, initializer=init_worker, initargs=(str(model_path), overrides)
+            ) as pool,
+        ):
+            pending: list[tuple[list[Patient], Future[ChunkResult]]] = []
             for chunk in stream:
-                pending.append((chunk, pool.submit(_run_chunk, chunk, max_turns)))
+                pending.append((chunk, pool.submit(run_chunk, chunk, max_turns)))
                 # keep at most two chunks per worker in flight: bounded memory on any file size
                 while len(pending) >= 2 * workers:
                     done_chunk, future = pending.pop(0)
@@ -190,7 +131,9 @@ def summarise(
     index = {code: i for i, code in enumerate(t.conditions)}
     truth = np.array([index[p.pathology] for p in patients], dtype=np.int64)
     accuracy = (top_by_turn == truth[:, None]).mean(axis=0) if len(patients) else np.zeros(max_turns + 1)
-    top = p_diff.argmax(axis=1) if len(patients) else np.zeros(0, dtype=np.int64)
+    # reliability of the calibrated posterior's top probability (the list's shares are not probabilities)
+    p_post = np.vstack([r.p_posterior for r in results]) if results else np.zeros((0, d))
+    top = p_post.argmax(axis=1) if len(patients) else np.zeros(0, dtype=np.int64)
     levels = list(TriageLevel)
     confusion = np.zeros((len(levels), len(levels)), dtype=np.int64)
     for n in range(len(patients)):
@@ -203,7 +146,7 @@ def summarise(
         metrics=metrics,
         accuracy_by_turn=[float(a) for a in accuracy],
         questions_asked=[len(a) for a in asked],
-        top_probability=[float(x) for x in (p_diff.max(axis=1) if len(patients) else [])],
+        top_probability=[float(x) for x in (p_post.max(axis=1) if len(patients) else [])],
         top_correct=[bool(x) for x in (top == truth)],
         triage_levels=TRIAGE_LEVELS,
         triage_confusion=confusion.tolist(),
