@@ -143,7 +143,7 @@ def fit(
     exclude: Annotated[
         list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
     ] = None,
-    sample: Annotated[int, typer.Option("--sample", min=0, help="Patients kept for the differential model.")] = 20000,
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Patients kept for the differential model.")] = 10000,
     settings: Annotated[list[str] | None, typer.Option("--set", help="Engine setting to store, KEY=NUMBER.")] = None,
 ) -> None:
     """Fit a model from patient files (streamed, bounded memory) and write it as a versioned artifact."""
@@ -161,9 +161,7 @@ def fit(
     try:
         held_out = {identity(p) for path in exclude or [] for p in read_patients(path, knowledge)}
         err.print(f"reading {len(patients)} file(s); {len(held_out)} held-out patients excluded")
-        counts, reservoir = count_and_sample(
-            stream_patients(patients, knowledge, read_patients, held_out), knowledge, sample
-        )
+        counts, reservoir = count_and_sample(stream_patients(patients, knowledge, held_out), knowledge, sample)
         sources = [*patients, *(exclude or [])]
         provenance_note = {"command": " ".join(["symptomcheck fit", *sys.argv[2:]])}
         if statistics is not None:

@@ -21,6 +21,7 @@ from symptomcheck.engine.tables import BoolArray, Tables
 from symptomcheck.model.artifact import DifferentialWeights, FloatArray
 
 LOG_POSTERIOR_FLOOR = -30.0
+LIST_THRESHOLD = 0.01  # without a learned model, the list is the posterior above 1%
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def differential(
     leader = p.argmax(axis=1)
     if weights is None:
         score = p.copy()
-        listed = p > tables.settings.get("list_threshold", 0.01)
+        listed = p > LIST_THRESHOLD
     else:
         score = membership_scores(
             weights, differential_features(tables, log_posterior, known_present, known_absent, known_values)

@@ -8,7 +8,8 @@ from enum import StrEnum
 
 import numpy as np
 
-from symptomcheck.engine.questions import information_gain, is_settled, urgent_information_gain
+from symptomcheck.engine.questions import information_gain, urgent_information_gain
+from symptomcheck.engine.stopping import is_settled
 from symptomcheck.engine.tables import Tables
 from symptomcheck.model.artifact import FloatArray
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symptomcheck.engine.stopping import is_settled
 from symptomcheck.engine.tables import BoolArray, IntArray, Tables
 from symptomcheck.model.artifact import FloatArray
 
@@ -64,12 +65,6 @@ def findings_score(tables: Tables, p: FloatArray) -> FloatArray:
         # the chance that the answer is a finding (yes, or a value other than the ordinary one)
         p_finding = 1.0 - p @ tables.p_ordinary.T
         result = (1.0 - positive) * result + positive * p_finding
-    return result
-
-
-def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
-    """Whether the top condition is confident enough to stop looking for it, shape (N,)."""
-    result: BoolArray = p.max(axis=1) >= tables.settings.get("stop_confidence", 0.99)
     return result
 
 

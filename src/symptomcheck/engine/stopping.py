@@ -1,8 +1,9 @@
 """When to stop asking.
 
 The interview stops when (any of):
-- the top condition is confident (posterior >= `stop_confidence`) and every urgent alternative has been
-  ruled down (its total posterior < `stop_urgent_residual`), so stopping cannot hide an emergency;
+- the top condition is confident (posterior >= `stop_confidence`) and every condition more urgent than it
+  has been ruled down (together < `stop_urgent_residual`), so stopping cannot hide a more urgent
+  condition, and at least `findings_turns` questions were asked;
 - an emergency is likely (the ambulance-level conditions together >= `stop_emergency`): the person must be
   told at once;
 - no question is expected to teach enough (best score < `stop_min_gain`);
@@ -20,25 +21,34 @@ AMBULANCE = 4
 EMERGENCY = 3
 
 
+def more_urgent_residual(tables: Tables, p: FloatArray) -> FloatArray:
+    """The probability of conditions more urgent than the leader, shape (N,): what stopping would miss."""
+    leader_urgency = tables.level_urgency[p.argmax(axis=1)]
+    result: FloatArray = (p * (tables.level_urgency[None, :] > leader_urgency[:, None])).sum(axis=1)
+    return result
+
+
+def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
+    """Whether the leader is confident enough to turn to the person's findings, shape (N,)."""
+    result: BoolArray = p.max(axis=1) >= tables.settings.get("stop_confidence", 0.99)
+    return result
+
+
 def should_stop(tables: Tables, p: FloatArray, best_score: FloatArray, turns: int, max_turns: int) -> BoolArray:
     """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)."""
     settings = tables.settings
-    top = p.max(axis=1)
-    top_index = p.argmax(axis=1)
-    urgent = tables.level_urgency >= EMERGENCY
-    # urgent mass outside the top condition: what a stop now would leave unexplored
-    urgent_residual = (p * urgent).sum(axis=1) - np.where(urgent[top_index], top, 0.0)
-    confident = (top >= settings.get("stop_confidence", 0.99)) & (
-        urgent_residual < settings.get("stop_urgent_residual", 0.01)
+    settled = is_settled(tables, p)
+    confident = (
+        settled
+        & (more_urgent_residual(tables, p) < settings.get("stop_urgent_residual", 0.01))
+        & (turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0)))
     )
     emergency = (p[:, tables.level_urgency >= AMBULANCE].sum(axis=1) >= settings.get("stop_emergency", 1.01)) & (
         turns >= settings.get("min_turns", 0)
     )
-    settled = top >= settings.get("stop_confidence", 0.99)
     # in the findings phase the score is another quantity, with its own floor
     exhausted = best_score < np.where(
         settled, settings.get("stop_min_findings", 1e-4), settings.get("stop_min_gain", 1e-4)
     )
-    confident &= turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0))
     result: BoolArray = confident | emergency | exhausted | (turns >= max_turns)
     return result

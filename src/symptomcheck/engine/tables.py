@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.errors import AnswerError
-from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray, Model
 from symptomcheck.model.demographics import age_band, sex_index
 
@@ -27,10 +27,10 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "floor": 1e-3,  # least P(answer | d) of a yes/no or categorical answer
     "multi_floor": 1e-2,  # least P(value | d) of a multi-choice value
     "temperature": 0.7,  # log-likelihoods are multiplied by this (calibration of the naive-Bayes posterior)
-    "stop_confidence": 0.9,  # the leader is settled at this posterior
-    "stop_urgent_residual": 0.01,  # ... and urgent alternatives together below this
+    "stop_confidence": 0.8,  # the leader is settled at this posterior
+    "stop_urgent_residual": 0.01,  # ... and conditions more urgent than it together below this
     "findings_turns": 10,  # once settled, ask about the person's findings until this many questions
-    "findings_positive": 0.5,  # findings questions: weight of "likely a finding" against "unpredictable"
+    "findings_positive": 0.25,  # findings questions: weight of "likely a finding" against "unpredictable"
     "stop_min_gain": 1e-4,  # stop when no question is expected to teach more than this (nats)
     "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
@@ -181,6 +181,3 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         value_rows=np.flatnonzero(np.array([kinds[e] is not EvidenceKind.BINARY for e in outcome_evidence])),
         settings=settings,
     )
-
-
-URGENCY_OF = {level: level.urgency for level in TriageLevel}

@@ -107,11 +107,10 @@ def evaluate_file(
                 if progress:
                     progress(len(done_chunk))
     elapsed = time.perf_counter() - started
-    return summarise(engine.tables, model, patients_all, results, max_turns, elapsed, path.name, engine)
+    return summarise(model, patients_all, results, max_turns, elapsed, path.name, engine)
 
 
 def summarise(
-    tables: object,
     model: Model,
     patients: Sequence[Patient],
     results: Sequence[ChunkResult],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from symptomcheck.knowledge import KnowledgeBase
 from symptomcheck.model.fit import PatientCounts
-from symptomcheck.patients import Patient
+from symptomcheck.patients import Patient, read_patients
 
 
 def identity(patient: Patient) -> tuple[object, ...]:
@@ -48,10 +48,11 @@ class Reservoir:
 
 
 def stream_patients(
-    files: Iterable[Path], knowledge: KnowledgeBase, read: object, held_out: set[tuple[object, ...]]
+    files: Iterable[Path], knowledge: KnowledgeBase, held_out: set[tuple[object, ...]]
 ) -> Iterator[Patient]:
+    """Every patient of `files`, in order, except those held out."""
     for path in files:
-        for patient in read(path, knowledge):  # type: ignore[operator]
+        for patient in read_patients(path, knowledge):
             if identity(patient) not in held_out:
                 yield patient
 

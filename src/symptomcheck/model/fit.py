@@ -104,17 +104,6 @@ class PatientCounts:
         )
 
 
-def fit_patients(knowledge: KnowledgeBase, patients: Iterable[Patient], sources: list[Path]) -> Model:
-    """Fit priors, demographic profiles and likelihoods from patient records."""
-    counts = PatientCounts(knowledge)
-    n = counts.add_all(patients)
-    return counts.to_model(
-        provenance(
-            "fit from DDXPlus patient records", sources, patients=n, conditions_seen=int((counts.patients > 0).sum())
-        )
-    )
-
-
 def import_statistics(
     knowledge: KnowledgeBase, statistics: Mapping[str, Any], demographics: PatientCounts, sources: list[Path]
 ) -> Model:
