@@ -82,7 +82,10 @@ def _load(directory: Path) -> KnowledgeBase:
     )
 
     standalone = _section(_read_json(directory, CURATION_FILE), "standalone", CURATION_FILE)
-    evidences = _evidences(raw_evidences, zh_questions, zh_values, en_questions, curated_values, scales, standalone)
+    curated_values_fr = _section(en_other, "values_fr", EN_CONDITIONS_VALUES_FILE) if "values_fr" in en_other else {}
+    evidences = _evidences(
+        raw_evidences, zh_questions, zh_values, en_questions, curated_values, curated_values_fr, scales, standalone
+    )
     known = {e.code for e in evidences}
     conditions = _conditions(raw_conditions, known, zh_conditions, curated_conditions, curated_conditions_fr)
     _refuse_unknown_keys(ZH_QUESTIONS_FILE, "questions", zh_questions, known)
@@ -95,6 +98,7 @@ def _load(directory: Path) -> KnowledgeBase:
     value_codes = {v.code for e in evidences for v in e.values if not v.code.isdigit()}
     _refuse_unknown_keys(ZH_CONDITIONS_VALUES_FILE, "values", zh_values, value_codes)
     _refuse_unknown_keys(EN_CONDITIONS_VALUES_FILE, "values", curated_values, value_codes)
+    _refuse_unknown_keys(EN_CONDITIONS_VALUES_FILE, "values_fr", curated_values_fr, value_codes)
 
     triage = _triage(directory, conditions)
     thresholds = _triage_thresholds(directory)
@@ -171,6 +175,7 @@ def _evidences(
     zh_values: Json,
     en_questions: Json,
     en_values: Json,
+    fr_values: Json,
     scales: Json,
     standalone: Json,
 ) -> tuple[Evidence, ...]:
@@ -199,7 +204,7 @@ def _evidences(
             fr=_text(entry, "question_fr", file, where),
             zh=question_zh.strip(),
         )
-        values, default, scale = _values(code, kind, entry, zh_values, en_values, scales)
+        values, default, scale = _values(code, kind, entry, zh_values, en_values, fr_values, scales)
         parent = entry.get("code_question")
         if not isinstance(parent, str):
             raise KnowledgeError(f"{file}: {where}: 'code_question' must name an evidence")
@@ -232,7 +237,7 @@ def _evidences(
 
 
 def _values(
-    code: str, kind: EvidenceKind, entry: Json, zh_values: Json, en_values: Json, scales: Json
+    code: str, kind: EvidenceKind, entry: Json, zh_values: Json, en_values: Json, fr_values: Json, scales: Json
 ) -> tuple[tuple[AnswerValue, ...], str | None, tuple[Text, Text] | None]:
     file = EVIDENCES_FILE
     where = f"evidence {code!r}"
@@ -278,7 +283,9 @@ def _values(
         en = _curated(en_values, value, EN_CONDITIONS_VALUES_FILE) or _text(
             meaning, "en", file, f"{where} value {value!r}"
         )
-        fr = _text(meaning, "fr", file, f"{where} value {value!r}")
+        fr = _curated(fr_values, value, EN_CONDITIONS_VALUES_FILE) or _text(
+            meaning, "fr", file, f"{where} value {value!r}"
+        )
         values.append(AnswerValue(value, Text(en=en, fr=fr, zh=zh.strip())))
     return tuple(values), default, None
 
