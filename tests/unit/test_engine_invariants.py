@@ -338,3 +338,27 @@ def test_validate_refuses_a_value_not_offered_and_names_what_is_accepted(engine:
 def test_validate_refuses_a_categorical_evidence_given_two_values(engine: Engine) -> None:
     with pytest.raises(AnswerError, match=r"E_56 takes exactly one value"):
         engine.validate([PAIN, ("E_56", Answer.of("3", "4"))])
+
+
+def test_a_second_red_flag_never_lowers_the_advice_reached_after_the_first(engine: Engine) -> None:
+    """Exhaustive over complaints and ordered pairs of yes/no red flags (each flag also moves the posterior)."""
+    knowledge = engine.knowledge
+    flags = sorted(
+        {
+            flag.evidence
+            for flag in knowledge.red_flags
+            if flag.value is None and flag.minimum is None and knowledge.evidence(flag.evidence).parent is None
+        }
+    )
+    starts = [e.code for e in knowledge.evidences if e.kind is EvidenceKind.BINARY and not e.is_antecedent][:12]
+    for complaint in starts:
+        for first in flags:
+            if first == complaint:
+                continue
+            before = [(complaint, Answer.yes()), (first, Answer.yes())]
+            level = engine.assess(40, "F", before).triage.level
+            for second in flags:
+                if second in (complaint, first):
+                    continue
+                after = engine.assess(40, "F", [*before, (second, Answer.yes())]).triage.level
+                assert after.urgency >= level.urgency, (complaint, first, second, level, after)

@@ -16,7 +16,7 @@ from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.questions import choose_questions, eligible_questions
 from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, should_stop
 from symptomcheck.engine.tables import Tables, compile_tables
-from symptomcheck.engine.triage import TriageDecision, decide
+from symptomcheck.engine.triage import TriageDecision, triage_of_interview
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray, Model
 
@@ -98,9 +98,11 @@ class Engine:
         present = np.zeros_like(asked)
         values = np.zeros((1, tables.p_outcome.shape[0]), dtype=bool)
         likelihoods: list[tuple[str, FloatArray]] = []
+        all_likelihoods: list[FloatArray] = []
         for code, answer in answers:
             e = tables.evidence_index(code)
             log_likelihood = tables.answer_log_likelihood(e, answer)
+            all_likelihoods.append(log_likelihood)
             log_posterior = log_posterior + log_likelihood
             asked[0, e] = True
             present[0, e] = answer.status is AnswerStatus.PRESENT and not self._is_ordinary(e, answer)
@@ -128,13 +130,13 @@ class Engine:
                 break
             supporting, against = contributions(tables, p, likelihoods, int(d))
             ranked.append(RankedCondition(tables.conditions[d], float(p_list[d]), float(p[d]), supporting, against))
-        by_code = dict(likelihoods)
-
-        def without(evidence: str) -> FloatArray:
-            return normalise(log_posterior - by_code.get(evidence, 0.0))
-
-        triage = decide(
-            p, self._urgency, self.knowledge.triage_thresholds, self.knowledge.red_flags, dict(answers), without
+        triage = triage_of_interview(
+            log_posterior,
+            answers,
+            all_likelihoods,
+            self._urgency,
+            self.knowledge.triage_thresholds,
+            self.knowledge.red_flags,
         )
         next_question = None if stop else tables.evidences[int(best[0])]
         reason = None if stop else question_reason(tables, p, int(best[0]))

@@ -13,6 +13,10 @@ from symptomcheck.engine.stopping import is_settled
 from symptomcheck.engine.tables import Tables
 from symptomcheck.model.artifact import FloatArray
 
+# An answer counts for or against a condition in the explanation when it moves its odds by at least
+# e^0.3 (about 35%) relative to the alternatives: smaller effects would only bury the ones that matter.
+MEANINGFUL = 0.3
+
 
 @dataclass(frozen=True, slots=True)
 class Contribution:
@@ -43,15 +47,15 @@ def contributions(
     p: FloatArray,
     answer_log_likelihoods: Sequence[tuple[str, FloatArray]],
     condition: int,
-    top: int = 4,
+    top: int = 3,
 ) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
     """The answers that count most for and against `condition` (at most `top` each)."""
     scored = []
     for evidence, log_likelihood in answer_log_likelihoods:
         mixture = float(np.log(np.dot(p, np.exp(log_likelihood - log_likelihood.max())))) + float(log_likelihood.max())
         scored.append(Contribution(evidence, float(log_likelihood[condition]) - mixture))
-    supporting = sorted((c for c in scored if c.weight > 0.05), key=lambda c: -c.weight)[:top]
-    against = sorted((c for c in scored if c.weight < -0.05), key=lambda c: c.weight)[:top]
+    supporting = sorted((c for c in scored if c.weight > MEANINGFUL), key=lambda c: -c.weight)[:top]
+    against = sorted((c for c in scored if c.weight < -MEANINGFUL), key=lambda c: c.weight)[:top]
     return tuple(supporting), tuple(against)
 
 

@@ -10,16 +10,19 @@ construction they give every listed condition a visible share whatever its chanc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.posterior import normalise
 from symptomcheck.knowledge import RedFlag, TriageLevel
 from symptomcheck.model.artifact import FloatArray
 
 LEVELS_MOST_URGENT_FIRST: tuple[TriageLevel, ...] = tuple(TriageLevel)
+MAX_FLAGS_COMBINED = 6  # 63 subsets at most; an interview with more red flags is at the top level anyway
 
 
 @dataclass(frozen=True)
@@ -65,25 +68,48 @@ def decide(
     thresholds: Mapping[TriageLevel, float],
     red_flags: Sequence[RedFlag] = (),
     answers: Mapping[str, Answer] | None = None,
-    without: Callable[[str], FloatArray] | None = None,
+    floors: Sequence[TriageLevel] = (),
 ) -> TriageDecision:
     """Triage from condition probabilities (D,) and the answers given so far.
 
-    `without(evidence)` gives the probabilities as they would be without that answer: a red-flag answer
-    also moves the posterior, and the advice must never be less urgent than it was before a red flag was
-    raised, so the level without each raised flag's answer is a floor too.
+    `floors` are levels the advice may not fall below: the levels the probabilities gave just before each
+    red-flag answer (a red-flag answer also moves the posterior, and must never make the advice less
+    urgent than it was).
     """
     by_conditions, mass = level_by_probability(p, urgency, thresholds)
     raised = raised_red_flags(red_flags, answers or {})
     level = by_conditions
-    for flag in raised:
-        floors = [flag.level]
-        if without is not None:
-            floors.append(level_by_probability(without(flag.evidence), urgency, thresholds)[0])
-        for floor in floors:
-            if floor.urgency > level.urgency:
-                level = floor
+    for floor in [*(flag.level for flag in raised), *floors]:
+        if floor.urgency > level.urgency:
+            level = floor
     return TriageDecision(level=level, by_conditions=by_conditions, red_flags=raised, mass=mass)
+
+
+def triage_of_interview(
+    log_posterior: FloatArray,
+    answers: Sequence[tuple[str, Answer]],
+    log_likelihoods: Sequence[FloatArray],
+    urgency: Sequence[int] | np.ndarray,
+    thresholds: Mapping[TriageLevel, float],
+    red_flags: Sequence[RedFlag],
+) -> TriageDecision:
+    """`decide` for an interview: its log-posterior (D,), its answers and each one's log-likelihood (D,).
+
+    A red-flag answer also moves the posterior, so the advice must not fall below what the probabilities
+    give with any set of the red-flag answers taken out: then adding a red flag never lowers the advice,
+    whatever came before, and the order of the answers does not matter.
+    """
+    flagged = [
+        log_likelihood
+        for (code, answer), log_likelihood in zip(answers, log_likelihoods, strict=True)
+        if raised_red_flags(red_flags, {code: answer})
+    ]
+    floors = []
+    for size in range(1, min(len(flagged), MAX_FLAGS_COMBINED) + 1):
+        for taken_out in combinations(flagged, size):
+            p_without = normalise(log_posterior - np.sum(taken_out, axis=0))
+            floors.append(level_by_probability(p_without, urgency, thresholds)[0])
+    return decide(normalise(log_posterior), urgency, thresholds, red_flags, dict(answers), floors)
 
 
 def batch_urgency(p: FloatArray, urgency: np.ndarray, thresholds: Mapping[TriageLevel, float]) -> np.ndarray:

@@ -15,7 +15,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.differential import differential
 from symptomcheck.engine.posterior import normalise
-from symptomcheck.engine.triage import batch_urgency, decide, raised_red_flags
+from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
 from symptomcheck.evaluation.simulate import simulate
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, default_knowledge
 from symptomcheck.model import load_model
@@ -68,14 +68,17 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
         answers = {code: answer_of(engine.knowledge, patient, code) for code in answered}
         if not raised_red_flags(engine.knowledge.red_flags, answers):
             continue
-        log_posterior = interviews.log_posterior[n]
-
-        def without(code: str, log_posterior: FloatArray = log_posterior, patient: Patient = patient) -> FloatArray:
-            answer = answer_of(engine.knowledge, patient, code)
-            return normalise(log_posterior - tables.answer_log_likelihood(tables.evidence_index(code), answer))
-
-        decision = decide(
-            p[n], tables.level_urgency, engine.knowledge.triage_thresholds, engine.knowledge.red_flags, answers, without
+        codes_in_order = [patient.initial_evidence] + [
+            tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0
+        ]
+        ordered = [(code, answer_of(engine.knowledge, patient, code)) for code in codes_in_order]
+        decision = triage_of_interview(
+            interviews.log_posterior[n],
+            ordered,
+            [tables.answer_log_likelihood(tables.evidence_index(code), answer) for code, answer in ordered],
+            tables.level_urgency,
+            engine.knowledge.triage_thresholds,
+            engine.knowledge.red_flags,
         )
         urgency[n] = max(int(urgency[n]), decision.level.urgency)
     return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn)

@@ -33,6 +33,7 @@ class Interviews:
     known_values: BoolArray  # (N, T) the outcome rows answered, for categorical and multi-choice questions
     questions: IntArray  # (N,) number of questions asked
     top_by_turn: IntArray  # (N, max_turns + 1) top condition after each turn (the last one repeated)
+    sequence: IntArray  # (N, max_turns) the questions in the order asked, -1 after the last
 
 
 class PatientAnswers:
@@ -106,6 +107,7 @@ def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -
     known_present[everyone, answers.initial] = answers.present[everyone, answers.initial]
     questions = np.zeros(n, dtype=np.int64)
     top_by_turn = np.zeros((n, max_turns + 1), dtype=np.int64)
+    sequence = np.full((n, max_turns), -1, dtype=np.int64)
     active = everyone
     for turn in range(max_turns + 1):
         p = normalise(log_post[active])
@@ -120,6 +122,7 @@ def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -
             break
         log_post[active] += answers.log_likelihood(active, best)
         asked[active, best] = True
+        sequence[active, turn] = best
         known_present[active, best] = answers.present[active, best]
         questions[active] += 1
     asked_no_initial = asked.copy()
@@ -133,4 +136,5 @@ def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -
         known_values=answers.values & asked[:, tables.outcome_evidence],
         questions=questions,
         top_by_turn=top_by_turn,
+        sequence=sequence,
     )
