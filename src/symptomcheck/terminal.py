@@ -11,7 +11,15 @@ from rich.table import Table
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.explain import QuestionPurpose
-from symptomcheck.interview import Consultation, ConsultationError, answer, assess, complaints, start
+from symptomcheck.interview import (
+    Consultation,
+    ConsultationError,
+    answer,
+    assess,
+    complaint_prevalence,
+    complaints,
+    start,
+)
 from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.knowledge import Evidence, EvidenceKind, Language, TriageLevel
 
@@ -107,7 +115,7 @@ class TerminalConsultation:
             self.console.print(self.t("sex_invalid"), style="red")
 
     def _complaint(self) -> str:
-        search = ComplaintSearch(self.knowledge, complaints(self.engine))
+        search = ComplaintSearch(self.knowledge, complaints(self.engine), complaint_prevalence(self.engine))
         text = self.ask(self.t("complaint_prompt"))
         while True:
             matches = search.search(text)

@@ -1,7 +1,15 @@
 """The consultation as a value, and the steps that move it forward."""
 
 from symptomcheck.interview.consultation import Consultation, ConsultationError, Turn
-from symptomcheck.interview.interviewer import StaleAnswerError, answer, assess, complaints, resume, start
+from symptomcheck.interview.interviewer import (
+    StaleAnswerError,
+    answer,
+    assess,
+    complaint_prevalence,
+    complaints,
+    resume,
+    start,
+)
 
 __all__ = [
     "Consultation",
@@ -10,6 +18,7 @@ __all__ = [
     "Turn",
     "answer",
     "assess",
+    "complaint_prevalence",
     "complaints",
     "resume",
     "start",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import pairwise
@@ -24,6 +25,7 @@ _STOP = {
     "aux", "j", "ai", "je", "mon", "ma", "mes", "est", "que", "qui", "d", "l", "pas", "ressentez",
 }  # fmt: skip
 _ZH_STOP = set("您是否有吗的了我在感到觉得最近")
+_ZH_SAME = {"疼": "痛", "烧": "热"}  # characters people use interchangeably for a symptom (头疼/头痛, 发烧/发热)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ def _words(text: str) -> list[str]:
 
 
 def _pairs(text: str) -> set[str]:
-    han = [c for c in _HAN.findall(text) if c not in _ZH_STOP]
+    han = [_ZH_SAME.get(c, c) for c in _HAN.findall(text) if c not in _ZH_STOP]
     return {a + b for a, b in pairwise(han)} | set(han)
 
 
@@ -52,7 +54,8 @@ def _word_score(query: list[str], target: list[str]) -> float:
         return 0.0
     total = 0.0
     for word in query:
-        best = max(SequenceMatcher(None, word, other).ratio() for other in target)
+        # a misspelling keeps the first letter: "fevr" is fever, "ever" is not
+        best = max((SequenceMatcher(None, word, o).ratio() for o in target if o[0] == word[0]), default=0.0)
         if word in target or any(other.startswith(word) and len(word) >= 4 for other in target):
             best = 1.0
         total += best if best >= 0.75 else 0.0
@@ -69,7 +72,11 @@ def _han_score(query: str, target: str) -> float:
 class ComplaintSearch:
     """Search over a set of evidences by their questions (every language at once)."""
 
-    def __init__(self, knowledge: KnowledgeBase, evidences: tuple[str, ...]) -> None:
+    def __init__(
+        self, knowledge: KnowledgeBase, evidences: tuple[str, ...], prevalence: Mapping[str, float] | None = None
+    ) -> None:
+        """`prevalence` (how often each evidence is present) breaks ties: common complaints come first."""
+        self._prevalence = prevalence or {}
         self._entries: list[tuple[Evidence, list[str], str]] = []
         for code in evidences:
             evidence = knowledge.evidence(code)
@@ -88,5 +95,5 @@ class ComplaintSearch:
             score = _han_score(text, chinese) if has_han else _word_score(query_words, words)
             if score >= 0.5:
                 matches.append(Match(evidence.code, round(score, 3)))
-        matches.sort(key=lambda m: (-m.score, m.evidence))
+        matches.sort(key=lambda m: (-m.score, -self._prevalence.get(m.evidence, 0.0), m.evidence))
         return matches[:limit]

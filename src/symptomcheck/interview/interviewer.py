@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.errors import AnswerError
@@ -26,6 +28,15 @@ def complaints(engine: Engine) -> tuple[str, ...]:
         for e in engine.knowledge.evidences
         if e.kind is EvidenceKind.BINARY and not e.is_antecedent and e.parent is None
     )
+
+
+def complaint_prevalence(engine: Engine) -> dict[str, float]:
+    """P(the complaint is present) under the model's prior, for each possible complaint."""
+    tables = engine.tables
+    prior = np.exp(tables.log_prior)
+    prior /= prior.sum()
+    prevalence = 1.0 - tables.p_ordinary @ prior
+    return {code: float(prevalence[tables.evidence_index(code)]) for code in complaints(engine)}
 
 
 def start(engine: Engine, age: int, sex: str, language: Language, complaint: str) -> Consultation:
