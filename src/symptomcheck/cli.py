@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from symptomcheck.patients import PatientFileError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="symptomcheck: decision support, not a diagnosis.")
 err = Console(stderr=True)
 
+POSITIVE_SETTINGS = ("floor", "multi_floor", "temperature", "max_turns")
 TRADEOFF_FINDINGS_TURNS = (0, 4, 6, 8, 10, 12, 14, 16, 20)
 ModelOption = Annotated[Path, typer.Option("--model", help="A model artifact (.npz); the shipped one by default.")]
 
@@ -39,9 +41,13 @@ def _parse_settings(pairs: list[str]) -> dict[str, float]:
             _fail(f"--set: unknown setting {key!r}; known settings: {', '.join(sorted(DEFAULT_SETTINGS))}")
         key, sep, value = pair.partition("=")
         try:
-            settings[key.strip()] = float(value)
+            number = float(value)
         except ValueError:
             sep = ""
+        else:
+            if not math.isfinite(number) or number < 0 or (key.strip() in POSITIVE_SETTINGS and number <= 0):
+                _fail(f"--set {key.strip()} must be a finite number >= 0 (> 0 for {', '.join(POSITIVE_SETTINGS)})")
+            settings[key.strip()] = number
         if not sep or not key.strip():
             _fail(f"--set takes KEY=NUMBER (for example stop_confidence=0.95), not {pair!r}")
     return settings
@@ -100,6 +106,8 @@ def evaluate(
             )
     except (PatientFileError, ModelError, KnowledgeError) as error:
         _fail(str(error))
+    if not result.metrics["patients"]:
+        _fail(f"{patients}: the file holds no patient record")
     text = json.dumps(result.metrics, indent=2)
     print(text)
     if json_out is not None:
@@ -158,6 +166,8 @@ def fit(
 
     knowledge = default_knowledge()
     overrides = _parse_settings(settings or [])
+    if out.is_dir():
+        _fail(f"--out {out}: is a directory; give a file name such as model.npz")
     try:
         held_out = {identity(p) for path in exclude or [] for p in read_patients(path, knowledge)}
         err.print(f"reading {len(patients)} file(s); {len(held_out)} held-out patients excluded")

@@ -42,8 +42,9 @@ class Patient:
 
 def read_patients(path: Path, knowledge: KnowledgeBase, limit: int | None = None) -> Iterator[Patient]:
     """Stream the patients of a DDXPlus CSV or zip file of either release."""
-    if not path.exists():
-        raise PatientFileError(f"{path}: no such file; give a DDXPlus patient CSV or the official zip")
+    if not path.is_file():
+        what = "a directory" if path.is_dir() else "no such file"
+        raise PatientFileError(f"{path}: {what}; give a DDXPlus patient CSV or the official zip")
     csv.field_size_limit(min(sys.maxsize, 1 << 24))
     with _open_binary(path) as handle:
         lines = _decoded_lines(path, handle)

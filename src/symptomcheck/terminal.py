@@ -23,9 +23,12 @@ from symptomcheck.interview import (
 from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.knowledge import Evidence, EvidenceKind, Language, TriageLevel
 
-YES = {"y", "yes", "o", "oui", "是", "1"}
-NO = {"n", "no", "non", "否", "2"}
-UNKNOWN = {"?", "dk", "don't know", "nsp", "不知道", "3"}
+YES = {"y", "yes", "o", "oui", "是"}
+NO = {"n", "no", "non", "否"}
+UNKNOWN = {"?", "dk", "don't know", "nsp", "不知道"}
+# numbered shortcuts (as offered on WeChat: 1 yes, 2 no, 3 don't know) only for yes/no questions, where
+# no number is an answer value
+BINARY_NUMBERS = {"1": "yes", "2": "no", "3": "?"}
 BACK = {"b", "back", "retour", "返回"}
 _SPLIT = re.compile(r"[\s,，、;]+")
 LEVEL_STYLE = {
@@ -103,7 +106,7 @@ class TerminalConsultation:
     def _age(self) -> int:
         while True:
             text = self.ask(self.t("age_prompt"))
-            if text.isdigit() and 0 <= int(text) <= 120:
+            if text.isdecimal() and text.isascii() and 0 <= int(text) <= 120:
                 return int(text)
             self.console.print(self.t("age_invalid"), style="red")
 
@@ -126,7 +129,7 @@ class TerminalConsultation:
             for number, match in enumerate(matches, start=1):
                 self.console.print(f"  {number}. {self.knowledge.evidence(match.evidence).question[self.language]}")
             choice = self.ask(self.t("complaint_choose"))
-            if choice.isdigit() and 1 <= int(choice) <= len(matches):
+            if choice.isdecimal() and choice.isascii() and 1 <= int(choice) <= len(matches):
                 return matches[int(choice) - 1].evidence
             text = choice
 
@@ -188,6 +191,8 @@ class TerminalConsultation:
             prompt = self.t("answer_several" if evidence.kind is EvidenceKind.MULTI else "answer_one")
         while True:
             text = self.ask(prompt).casefold()
+            if evidence.kind is EvidenceKind.BINARY:
+                text = BINARY_NUMBERS.get(text, text)
             if text in BACK:
                 return None
             if text in UNKNOWN:
@@ -206,11 +211,11 @@ class TerminalConsultation:
                 return Answer.no()
             return None
         if evidence.is_scale:
-            if text.isdigit() and 0 <= int(text) <= 10:
+            if text.isdecimal() and text.isascii() and 0 <= int(text) <= 10:
                 return Answer.of(text)
             return None
         parts = [p for p in _SPLIT.split(text) if p]
-        if not parts or not all(p.isdigit() and 1 <= int(p) <= len(evidence.values) for p in parts):
+        if not parts or not all(p.isdecimal() and p.isascii() and 1 <= int(p) <= len(evidence.values) for p in parts):
             return None
         chosen = tuple(dict.fromkeys(evidence.values[int(p) - 1].code for p in parts))
         if evidence.kind is EvidenceKind.CATEGORICAL and len(chosen) != 1:

@@ -14,7 +14,7 @@ from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.questions import choose_questions, eligible_questions
-from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, should_stop
+from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, is_settled, should_stop
 from symptomcheck.engine.tables import Tables, compile_tables
 from symptomcheck.engine.triage import TriageDecision, triage_of_interview
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
@@ -169,6 +169,6 @@ class Engine:
             return StopReason.EMERGENCY
         if turns >= self.max_turns:
             return StopReason.TURN_LIMIT
-        if nothing_left:
+        if nothing_left or not bool(is_settled(self.tables, p[None, :])[0]):
             return StopReason.NOTHING_TO_ASK
         return StopReason.CONFIDENT

@@ -22,8 +22,9 @@ MEANINGFUL = 0.3
 class Contribution:
     """How much one answer supports (> 0) or counts against (< 0) a condition, in nats.
 
-    It is the answer's log-likelihood under the condition minus its log-likelihood under the final
-    posterior mixture: what the answer says for this condition compared with the alternatives.
+    It is the answer's log-likelihood under the condition minus its log-likelihood under the other
+    conditions, weighted by the final posterior: what the answer says for this condition compared with
+    the alternatives.
     """
 
     evidence: str
@@ -50,9 +51,15 @@ def contributions(
     top: int = 3,
 ) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
     """The answers that count most for and against `condition` (at most `top` each)."""
+    others = p.copy()
+    others[condition] = 0.0
+    total = others.sum()
+    others = others / total if total > 0 else np.full_like(p, 1.0 / max(len(p) - 1, 1))
+    others[condition] = 0.0
     scored = []
     for evidence, log_likelihood in answer_log_likelihoods:
-        mixture = float(np.log(np.dot(p, np.exp(log_likelihood - log_likelihood.max())))) + float(log_likelihood.max())
+        shift = float(log_likelihood.max())
+        mixture = float(np.log(max(float(np.dot(others, np.exp(log_likelihood - shift))), 1e-300))) + shift
         scored.append(Contribution(evidence, float(log_likelihood[condition]) - mixture))
     supporting = sorted((c for c in scored if c.weight > MEANINGFUL), key=lambda c: -c.weight)[:top]
     against = sorted((c for c in scored if c.weight < -MEANINGFUL), key=lambda c: c.weight)[:top]

@@ -29,8 +29,15 @@ def more_urgent_residual(tables: Tables, p: FloatArray) -> FloatArray:
 
 
 def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
-    """Whether the leader is confident enough to turn to the person's findings, shape (N,)."""
-    result: BoolArray = p.max(axis=1) >= tables.settings.get("stop_confidence", 0.99)
+    """Whether the leader is confident and nothing more urgent is left open, shape (N,).
+
+    Only then does the interview turn to the person's findings (or stop): while a more urgent condition is
+    still 1% likely or more, questions keep being chosen to rule it in or out.
+    """
+    settings = tables.settings
+    result: BoolArray = (p.max(axis=1) >= settings.get("stop_confidence", 0.99)) & (
+        more_urgent_residual(tables, p) < settings.get("stop_urgent_residual", 0.01)
+    )
     return result
 
 
@@ -38,11 +45,7 @@ def should_stop(tables: Tables, p: FloatArray, best_score: FloatArray, turns: in
     """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)."""
     settings = tables.settings
     settled = is_settled(tables, p)
-    confident = (
-        settled
-        & (more_urgent_residual(tables, p) < settings.get("stop_urgent_residual", 0.01))
-        & (turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0)))
-    )
+    confident = settled & (turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0)))
     emergency = (p[:, tables.level_urgency >= AMBULANCE].sum(axis=1) >= settings.get("stop_emergency", 1.01)) & (
         turns >= settings.get("min_turns", 0)
     )

@@ -19,6 +19,7 @@ from symptomcheck.engine.errors import AnswerError
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray, Model
 from symptomcheck.model.demographics import age_band, sex_index
+from symptomcheck.model.errors import ModelError
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -131,7 +132,7 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
     """Floor, normalise and take logs of a model's tables (settings: model's, then `overrides`)."""
     settings = {**DEFAULT_SETTINGS, **model.settings, **overrides}
     if tuple(knowledge.condition_codes) != model.conditions or tuple(knowledge.evidence_codes) != model.evidences:
-        raise ValueError("the model was fitted on another knowledge base (conditions or evidences differ)")
+        raise ModelError("the model was fitted on another knowledge base (conditions or evidences differ)")
     p = model.p_outcome_.copy()
     kinds = tuple(knowledge.evidence(code).kind for code in model.evidences)
     n_e = len(model.evidences)

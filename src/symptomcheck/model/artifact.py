@@ -126,6 +126,8 @@ class Model:
         buffer = io.BytesIO()
         arrays: dict[str, Any] = {"header": np.array(json.dumps(header, ensure_ascii=False)), **self._arrays()}
         np.savez_compressed(buffer, **arrays)
+        if path.is_dir():
+            raise ModelError(f"{path}: is a directory; give a file name such as model.npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_bytes(buffer.getvalue())
@@ -134,14 +136,21 @@ class Model:
 
 def load_model(path: Path = SHIPPED_MODEL) -> Model:
     """Load an artifact written by `Model.save`, refusing another format version."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no model file there")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        with loaded as archive:
             header = json.loads(str(archive["header"]))
             arrays = {name: archive[name] for name in archive.files if name != "header"}
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no model file there") from None
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelError(f"{path}: not a symptomcheck model artifact ({error})") from None
+        if not isinstance(header, dict):
+            raise ValueError("its header is not an object")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelError(
+            f"{path}: not a symptomcheck model artifact (an .npz written by symptomcheck fit): {error}"
+        ) from None
     if header.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"{path}: model format {header.get('format_version')!r} is not supported; "

@@ -119,7 +119,12 @@ def import_statistics(
         if fr_name not in french.conditions:
             raise ModelError(f"statistics: unknown condition {fr_name!r}")
         d = conditions.index(french.conditions[fr_name])
-        p_prior[d] = float(entry["prior"])
+        if not isinstance(entry, dict) or not isinstance(entry.get("findings"), dict):
+            raise ModelError(f"statistics: condition {fr_name!r} needs a 'prior' number and a 'findings' object")
+        try:
+            p_prior[d] = float(entry["prior"])
+        except (KeyError, TypeError, ValueError):
+            raise ModelError(f"statistics: condition {fr_name!r} needs a 'prior' number") from None
         findings: dict[str, Any] = {}
         for fr_code, value in entry["findings"].items():
             if fr_code not in french.evidences:
@@ -202,8 +207,8 @@ def _sha256(path: Path) -> str:
 def load_statistics(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ModelError(f"{path}: cannot read the statistics ({error})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{path}: cannot read the statistics as UTF-8 JSON ({error})") from None
     if not isinstance(data, dict):
         raise ModelError(f"{path}: expected an object of conditions")
     return data
