@@ -18,6 +18,7 @@ import pytest
 
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
+from symptomcheck.evaluation.batch import answer_of
 from symptomcheck.interview import Consultation, ConsultationError, StaleAnswerError, answer, assess, complaints, start
 from symptomcheck.interview.consultation import FORMAT_VERSION
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
@@ -37,18 +38,6 @@ def patients(knowledge: KnowledgeBase, fixtures_dir: Path) -> list[Patient]:
     return list(read_patients(fixtures_dir / PATIENT_FILE, knowledge))
 
 
-def _record_answer(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:
-    """What the patient of the record answers: yes/no from the record, else its values or the ordinary one."""
-    evidence = knowledge.evidence(code)
-    if evidence.kind is EvidenceKind.BINARY:
-        return Answer.yes() if code in patient.present else Answer.no()
-    values = patient.values.get(code)
-    if values:
-        return Answer.of(*values)
-    assert evidence.default is not None
-    return Answer.of(evidence.default)
-
-
 def _summary(assessment: Assessment) -> tuple[object, ...]:
     """Everything a person is shown: next question, differential with probabilities, triage, why it stopped."""
     return (
@@ -66,7 +55,7 @@ def _drive(engine: Engine, patient: Patient, language: str = "en") -> Iterator[C
     consultation = start(engine, patient.age, patient.sex, language, patient.initial_evidence)  # type: ignore[arg-type]
     yield consultation
     while (code := assess(engine, consultation).next_question) is not None:
-        consultation = answer(engine, consultation, code, _record_answer(engine.knowledge, patient, code))
+        consultation = answer(engine, consultation, code, answer_of(engine.knowledge, patient, code))
         yield consultation
 
 
@@ -108,7 +97,7 @@ def test_a_consultation_continued_only_from_its_stored_text_ends_exactly_like_on
     in_memory = list(_drive(engine, patient))[-1]
     stored = start(engine, patient.age, patient.sex, "en", patient.initial_evidence).dumps()
     while (code := assess(engine, Consultation.loads(stored)).next_question) is not None:
-        given = _record_answer(engine.knowledge, patient, code)
+        given = answer_of(engine.knowledge, patient, code)
         stored = answer(engine, Consultation.loads(stored), code, given).dumps()
     assert Consultation.loads(stored) == in_memory
     assert _summary(assess(engine, Consultation.loads(stored))) == _summary(assess(engine, in_memory))
@@ -146,7 +135,7 @@ def test_answering_a_question_that_is_not_the_current_one_is_refused_naming_the_
     first = start(engine, patient.age, patient.sex, "en", patient.initial_evidence)
     asked = assess(engine, first).next_question
     assert asked is not None
-    second = answer(engine, first, asked, _record_answer(engine.knowledge, patient, asked))
+    second = answer(engine, first, asked, answer_of(engine.knowledge, patient, asked))
     current = assess(engine, second).next_question
     assert current is not None and current != asked
 
@@ -289,7 +278,7 @@ def test_a_consultation_in_chinese_switched_to_french_keeps_its_answers_and_its_
     # the French consultation goes on from where the Chinese one was
     code = assess(engine, french).next_question
     if code is not None:
-        given = _record_answer(engine.knowledge, patient, code)
+        given = answer_of(engine.knowledge, patient, code)
         assert answer(engine, french, code, given).turns == answer(engine, chinese, code, given).turns
 
 

@@ -18,7 +18,7 @@ import pytest
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.posterior import normalise
-from symptomcheck.evaluation.batch import interview_chunk
+from symptomcheck.evaluation.batch import answer_of, interview_chunk
 from symptomcheck.evaluation.simulate import simulate
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model import load_model
@@ -44,14 +44,6 @@ def train_patients(knowledge: KnowledgeBase) -> list[Patient]:
 @pytest.fixture(scope="module")
 def validation_patients(knowledge: KnowledgeBase) -> list[Patient]:
     return list(read_patients(VALIDATION, knowledge))
-
-
-def record_answer(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:
-    """The patient's answer as the simulator gives it: yes/no from presence; the record's values, else the default."""
-    evidence = knowledge.evidence(code)
-    if evidence.kind is EvidenceKind.BINARY:
-        return Answer.yes() if code in patient.present else Answer.no()
-    return Answer.of(*(patient.values.get(code) or (str(evidence.default),)))
 
 
 def test_the_patient_files_are_read_in_full(train_patients: list[Patient], validation_patients: list[Patient]) -> None:
@@ -122,16 +114,14 @@ def test_a_single_consultation_asks_the_questions_of_the_batch_simulation_in_the
     orders, counts = simulated_question_orders(engine, patients)
     final = normalise(simulate(engine.tables, patients, engine.max_turns).log_posterior)
     for n, patient in enumerate(patients):
-        answers = [(patient.initial_evidence, record_answer(engine.knowledge, patient, patient.initial_evidence))]
+        answers = [(patient.initial_evidence, answer_of(engine.knowledge, patient, patient.initial_evidence))]
         asked: list[str] = []
         while True:
             assessment = engine.assess(patient.age, patient.sex, answers)
             if assessment.next_question is None:
                 break
             asked.append(assessment.next_question)
-            answers.append(
-                (assessment.next_question, record_answer(engine.knowledge, patient, assessment.next_question))
-            )
+            answers.append((assessment.next_question, answer_of(engine.knowledge, patient, assessment.next_question)))
         assert asked == orders[n], f"patient #{n} ({patient.pathology})"
         assert assessment.questions_asked == len(asked) == counts[n]
         assert assessment.should_stop

@@ -13,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment, Engine
+from symptomcheck.evaluation.batch import answer_of
 from symptomcheck.fhir import DATA_ABSENT_REASON, ICD10, SHARE_EXTENSION, TRIAGE_SYSTEM, consultation_bundle
 from symptomcheck.interview.consultation import Consultation
 from symptomcheck.interview.interviewer import answer, assess, start
@@ -35,21 +36,13 @@ def patients(knowledge: KnowledgeBase) -> list[Patient]:
     return list(read_patients(PATIENTS, knowledge))
 
 
-def record_answer(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:
-    """The patient's answer from the record: yes/no from presence; the record's values, else the ordinary one."""
-    evidence = knowledge.evidence(code)
-    if evidence.kind is EvidenceKind.BINARY:
-        return Answer.yes() if code in patient.present else Answer.no()
-    return Answer.of(*(patient.values.get(code) or (str(evidence.default),)))
-
-
 def interview(engine: Engine, patient: Patient, language: Language = "en", turns: int | None = None) -> Consultation:
     """The patient's consultation, answered from the record until the engine stops (or after `turns` answers)."""
     consultation = start(engine, patient.age, patient.sex, language, patient.initial_evidence)
     while (question := assess(engine, consultation).next_question) is not None:
         if turns is not None and consultation.questions_asked >= turns:
             break
-        consultation = answer(engine, consultation, question, record_answer(engine.knowledge, patient, question))
+        consultation = answer(engine, consultation, question, answer_of(engine.knowledge, patient, question))
     return consultation
 
 

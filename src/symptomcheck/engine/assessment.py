@@ -69,7 +69,12 @@ class Engine:
 
     def validate(self, answers: Sequence[tuple[str, Answer]]) -> None:
         """Refuse answers that do not fit: unknown evidence, answered twice, follow-up before its parent."""
+        self._log_likelihoods(answers)
+
+    def _log_likelihoods(self, answers: Sequence[tuple[str, Answer]]) -> list[FloatArray]:
+        """Each answer's tempered log-likelihood (D,), after checking the answers fit (see `validate`)."""
         seen: dict[str, Answer] = {}
+        log_likelihoods: list[FloatArray] = []
         for code, answer in answers:
             e = self.tables.evidence_index(code)
             if code in seen:
@@ -83,26 +88,25 @@ class Engine:
             kind = self.tables.kinds[e]
             if kind is not EvidenceKind.BINARY and answer.status is AnswerStatus.PRESENT and not answer.values:
                 raise AnswerError(f"{code} needs a value: one of {', '.join(self.tables.outcomes[e][:12])}")
-            self.tables.answer_log_likelihood(e, answer)  # raises AnswerError on a value not offered
+            # raises AnswerError on a value not offered
+            log_likelihoods.append(self.tables.answer_log_likelihood(e, answer))
             seen[code] = answer
+        return log_likelihoods
 
     def assess(self, age: int, sex: str, answers: Sequence[tuple[str, Answer]]) -> Assessment:
         """Posterior, differential, next question, stop, triage and explanation after `answers`.
 
         The first answer is the complaint; `questions_asked` counts the others.
         """
-        self.validate(answers)
+        all_likelihoods = self._log_likelihoods(answers)
         tables = self.tables
         log_posterior = tables.log_prior_for(age, sex)
         asked = np.zeros((1, tables.n_evidences), dtype=bool)
         present = np.zeros_like(asked)
         values = np.zeros((1, tables.p_outcome.shape[0]), dtype=bool)
         likelihoods: list[tuple[str, FloatArray]] = []
-        all_likelihoods: list[FloatArray] = []
-        for code, answer in answers:
+        for (code, answer), log_likelihood in zip(answers, all_likelihoods, strict=True):
             e = tables.evidence_index(code)
-            log_likelihood = tables.answer_log_likelihood(e, answer)
-            all_likelihoods.append(log_likelihood)
             log_posterior = log_posterior + log_likelihood
             asked[0, e] = True
             present[0, e] = answer.status is AnswerStatus.PRESENT and not self._is_ordinary(e, answer)
