@@ -1,4 +1,4 @@
-"""The `symptomcheck` command: consult, evaluate, fit."""
+"""The `symptomcheck` command: consult, serve, evaluate, fit, purge, info."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from symptomcheck.knowledge import LANGUAGES, KnowledgeError, default_knowledge
 from symptomcheck.model import SHIPPED_MODEL, ModelError, load_model
 from symptomcheck.patients import PatientFileError
+
+if TYPE_CHECKING:
+    from symptomcheck.config import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="symptomcheck: decision support, not a diagnosis.")
 err = Console(stderr=True)
@@ -216,6 +219,78 @@ def info(model: ModelOption = SHIPPED_MODEL) -> None:
     print(
         json.dumps({"version": loaded.version, "settings": loaded.settings, "provenance": loaded.provenance}, indent=2)
     )
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from symptomcheck.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"SYMPTOMCHECK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
+        _fail(f"invalid setting: {problems}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (each loads the model once).", min=1)] = 1,
+) -> None:
+    """Serve the REST API (and the web page) with uvicorn; settings come from SYMPTOMCHECK_* variables."""
+    import uvicorn
+
+    from symptomcheck.api.observability import configure_logging
+    from symptomcheck.bootstrap import build
+    from symptomcheck.storage.errors import StorageError
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    try:
+        container = build(settings)  # migrates once, before any worker starts
+    except (ModelError, KnowledgeError, StorageError) as error:
+        _fail(str(error))
+    container.close()
+    err.print(f"symptomcheck serving on http://{host}:{port} (database: {_redacted(settings.database_url)})")
+    uvicorn.run(
+        "symptomcheck.api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        log_config=None,
+        access_log=False,
+        proxy_headers=settings.trust_forwarded_for,
+    )
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable URL)"
+
+
+@app.command()
+def purge() -> None:
+    """Erase the consultations older than the retention period (SYMPTOMCHECK_RETENTION_DAYS)."""
+    from datetime import timedelta
+
+    from symptomcheck.bootstrap import build
+    from symptomcheck.storage.errors import StorageError
+
+    settings = _settings()
+    try:
+        container = build(settings)
+    except (ModelError, KnowledgeError, StorageError) as error:
+        _fail(str(error))
+    erased = container.consultations.purge(timedelta(days=settings.retention_days))
+    container.close()
+    print(f"erased {erased} consultations unchanged for more than {settings.retention_days:g} days")
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from symptomcheck.interview import (
     start,
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.wording import likelihood_key, percent
 from symptomcheck.knowledge import Evidence, EvidenceKind, Language, TriageLevel
 
 YES = {"y", "yes", "o", "oui", "是"}
@@ -40,27 +41,8 @@ LEVEL_STYLE = {
 }
 
 
-def percent(probability: float) -> str:
-    """A chance as a person reads it: never 0% or 100%, since nothing here is certain."""
-    if probability < 0.01:
-        return "<1%"
-    if probability > 0.99:
-        return ">99%"
-    return f"{100 * probability:.0f}%"
-
-
 class InputClosedError(Exception):
     """The input ended before the consultation did."""
-
-
-def likelihood_key(probability: float) -> str:
-    if probability >= 0.5:
-        return "likelihood_high"
-    if probability >= 0.2:
-        return "likelihood_medium"
-    if probability >= 0.05:
-        return "likelihood_low"
-    return "likelihood_very_low"
 
 
 class TerminalConsultation:

@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): routes per resource, request schemas, errors as application/problem+json."""

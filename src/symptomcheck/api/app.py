@@ -1,0 +1,79 @@
+"""The FastAPI application: built around a `Container` (see bootstrap), with a purge of expired
+consultations running in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from symptomcheck.api import problems
+from symptomcheck.api.middleware import Guard
+from symptomcheck.api.observability import Metrics
+from symptomcheck.api.ratelimit import RateLimiter
+from symptomcheck.api.routes import consultations, diagnosis, health, knowledge
+from symptomcheck.bootstrap import Container
+
+log = logging.getLogger("symptomcheck.api")
+
+DESCRIPTION = """\
+symptomcheck interviews a person one question at a time, keeps a probabilistic differential diagnosis up to
+date after every answer, and ends with likely conditions, the reasons for them and triage advice.
+
+**Decision support, not a diagnosis.** Every response carries the disclaimer; show it. When in doubt the
+advice errs to the more urgent level.
+
+Errors are `application/problem+json` (RFC 9457) with a `detail` that says what was wrong and what is accepted.
+"""
+
+
+async def _purge_forever(container: Container) -> None:
+    retention = timedelta(days=container.settings.retention_days)
+    while True:
+        try:
+            erased = await run_in_threadpool(container.consultations.purge, retention)
+            if erased:
+                log.info("purged expired consultations", extra={"erased": erased})
+        except Exception:
+            log.exception("purge failed; will try again")
+        await asyncio.sleep(container.settings.purge_interval_seconds)
+
+
+def create_app(container: Container) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_purge_forever(container))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="symptomcheck",
+        version="1",
+        summary="An interactive symptom checker with an exact differential and triage advice",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        license_info={"name": "MIT (code); CC-BY 4.0 (DDXPlus data)"},
+    )
+    app.state.container = container
+    app.state.metrics = metrics = Metrics()
+    problems.install(app)
+    for module in (consultations, diagnosis, knowledge, health):
+        app.include_router(module.router)
+    settings = container.settings
+    app.add_middleware(
+        Guard,
+        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        metrics=metrics,
+        max_body=settings.max_body_bytes,
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
+    return app

@@ -1,0 +1,89 @@
+"""/v1/knowledge: the conditions, evidences and triage levels, for building clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from symptomcheck.api.deps import ContainerDep
+from symptomcheck.api.schemas import ConditionInfo, EvidenceInfo, OptionInfo, TriageLevelInfo
+from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
+
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+LangParam = Annotated[Language, Query(description="the language of the texts")]
+
+
+def _condition(knowledge: KnowledgeBase, code: str, lang: Language) -> ConditionInfo:
+    c = knowledge.condition(code)
+    rule = knowledge.triage[code]
+    return ConditionInfo(
+        id=c.code, name=c.name[lang], icd10=c.icd10, severity=c.severity, triage_level=rule.level.value,
+        triage_reason=rule.reason,
+    )  # fmt: skip
+
+
+def _kind(evidence: Evidence) -> str:
+    if evidence.kind is EvidenceKind.BINARY:
+        return "yes_no"
+    if evidence.is_scale:
+        return "scale"
+    return "several" if evidence.kind is EvidenceKind.MULTI else "one"
+
+
+def _evidence(container: ContainerDep, evidence: Evidence, lang: Language) -> EvidenceInfo:
+    return EvidenceInfo(
+        id=evidence.code,
+        question=evidence.question[lang],
+        kind=_kind(evidence),  # type: ignore[arg-type]
+        antecedent=evidence.is_antecedent,
+        parent=evidence.parent,
+        options=[OptionInfo(id=v.code, text=v.text[lang]) for v in evidence.values],
+        default=evidence.default,
+        can_start=evidence.code in container.consultations.complaint_codes,
+    )
+
+
+@router.get("/conditions", response_model=list[ConditionInfo], summary="Every condition")
+def conditions(container: ContainerDep, lang: LangParam = "en") -> list[ConditionInfo]:
+    knowledge = container.engine.knowledge
+    return [_condition(knowledge, c.code, lang) for c in knowledge.conditions]
+
+
+@router.get("/conditions/{id:path}", response_model=ConditionInfo, summary="One condition")
+def condition(
+    container: ContainerDep,
+    id: Annotated[str, Path(description="the condition's id, e.g. Pneumonia", examples=["Pneumonia"])],
+    lang: LangParam = "en",
+) -> ConditionInfo:
+    knowledge = container.engine.knowledge
+    if not knowledge.has_condition(id):
+        raise HTTPException(404, f"no condition has the id {id!r}: GET /v1/knowledge/conditions lists them")
+    return _condition(knowledge, id, lang)
+
+
+@router.get("/evidences", response_model=list[EvidenceInfo], summary="Every evidence (question)")
+def evidences(container: ContainerDep, lang: LangParam = "en") -> list[EvidenceInfo]:
+    return [_evidence(container, e, lang) for e in container.engine.knowledge.evidences]
+
+
+@router.get("/evidences/{id}", response_model=EvidenceInfo, summary="One evidence (question)")
+def evidence(
+    container: ContainerDep,
+    id: Annotated[str, Path(max_length=16, examples=["E_91"])],
+    lang: LangParam = "en",
+) -> EvidenceInfo:
+    knowledge = container.engine.knowledge
+    if not knowledge.has_evidence(id):
+        raise HTTPException(404, f"no evidence has the id {id!r}: evidence ids look like E_91")
+    return _evidence(container, knowledge.evidence(id), lang)
+
+
+@router.get("/triage-levels", response_model=list[TriageLevelInfo], summary="The five triage levels")
+def triage_levels(container: ContainerDep, lang: LangParam = "en") -> list[TriageLevelInfo]:
+    advice = container.engine.knowledge.advice
+    return [
+        TriageLevelInfo(id=level.value, urgency=level.urgency, title=advice[level][lang].title,
+                        action=advice[level][lang].action)
+        for level in TriageLevel
+    ]  # fmt: skip

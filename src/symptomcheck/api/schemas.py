@@ -1,0 +1,180 @@
+"""Request bodies and the responses that are not views of the services (those are in services.views)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LanguageCode = Literal["en", "fr", "zh"]
+Sex = Literal["F", "M"]
+Status = Literal["present", "absent", "unknown"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=200)
+
+
+class AnswerBody(Strict):
+    status: Status = Field(description="present (yes, or the values chosen), absent (no) or unknown (don't know)")
+    values: list[str] = Field(
+        default=[],
+        max_length=20,
+        description="for a question with options: the option ids chosen (one, or several where allowed); "
+        'for a 0-10 scale: one number as text, e.g. "7"; empty for yes/no',
+    )
+
+
+class CreateConsultation(Strict):
+    age: int = Field(ge=0, le=120, description="age in whole years")
+    sex: Sex = Field(description="F or M: the sex the statistics distinguish")
+    language: LanguageCode = "en"
+    complaint: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the first complaint: an evidence code (GET /v1/search) or words in English, French or "
+        "Chinese matched by the complaint search",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"age": 54, "sex": "M", "language": "en", "complaint": "chest pain"},
+                {"age": 30, "sex": "F", "language": "zh", "complaint": "发烧"},
+                {"age": 8, "sex": "F", "language": "fr", "complaint": "E_91"},
+            ]
+        }
+    )
+
+
+class AnswerRequest(Strict):
+    question: str = Field(max_length=16, description="the id of the question answered (the current question)")
+    turn: int = Field(ge=0, description="the consultation's turn when the question was shown")
+    answer: AnswerBody
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"question": "E_53", "turn": 0, "answer": {"status": "present", "values": []}},
+                {"question": "E_55", "turn": 1, "answer": {"status": "present", "values": ["V_101", "V_56"]}},
+                {"question": "E_56", "turn": 2, "answer": {"status": "present", "values": ["7"]}},
+                {"question": "E_204", "turn": 5, "answer": {"status": "unknown", "values": []}},
+            ]
+        }
+    )
+
+
+class BackRequest(Strict):
+    turn: int | None = Field(
+        default=None,
+        ge=0,
+        description="the consultation's turn the client saw; if given, the step back is refused (409) when the "
+        "consultation has changed since, so a retried request never withdraws two answers",
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"turn": 4}, {}]})
+
+
+class LanguageChange(Strict):
+    language: LanguageCode
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"language": "fr"}]})
+
+
+class EvidenceItem(Strict):
+    id: str = Field(max_length=16, description="an evidence code, e.g. E_91")
+    status: Status
+    values: list[str] = Field(default=[], max_length=20)
+
+
+class DiagnosisRequest(Strict):
+    age: int = Field(ge=0, le=120)
+    sex: Sex
+    language: LanguageCode = "en"
+    evidence: list[EvidenceItem] = Field(
+        min_length=1,
+        max_length=250,
+        description="what is known, the complaint first; a follow-up question may be given only with its parent "
+        "present (in any order)",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "age": 54,
+                    "sex": "M",
+                    "language": "en",
+                    "evidence": [
+                        {"id": "E_53", "status": "present"},
+                        {"id": "E_55", "status": "present", "values": ["V_101"]},
+                        {"id": "E_56", "status": "present", "values": ["8"]},
+                        {"id": "E_57", "status": "present", "values": ["V_121", "V_195"]},
+                        {"id": "E_66", "status": "absent"},
+                        {"id": "E_91", "status": "unknown"},
+                    ],
+                }
+            ]
+        }
+    )
+
+
+class SearchMatch(BaseModel):
+    id: str
+    text: str
+    score: float = Field(description="1 for an exact match of every word, down to 0.5")
+    can_start: bool = Field(description="whether it can be the first complaint of a consultation")
+
+
+class ConditionInfo(BaseModel):
+    id: str
+    name: str
+    icd10: str
+    severity: int = Field(description="DDXPlus severity: 1 (most severe) to 5")
+    triage_level: str
+    triage_reason: str
+
+
+class OptionInfo(BaseModel):
+    id: str
+    text: str
+
+
+class EvidenceInfo(BaseModel):
+    id: str
+    question: str
+    kind: Literal["yes_no", "one", "several", "scale"]
+    antecedent: bool = Field(description="a risk factor or history rather than a current symptom")
+    parent: str | None = Field(description="the yes/no question it follows up (asked only after a yes)")
+    options: list[OptionInfo]
+    default: str | None = Field(description="the ordinary answer (no pain, nowhere, 0) of a question with options")
+    can_start: bool
+
+
+class TriageLevelInfo(BaseModel):
+    id: str
+    urgency: int = Field(description="4 for an ambulance down to 0 for self-care")
+    title: str
+    action: str
+
+
+class ConsultationSummary(BaseModel):
+    id: str
+    created: datetime
+    updated: datetime
+    language: str
+    questions_asked: int
+    finished: bool
+    triage_level: str
+
+
+class ConsultationList(BaseModel):
+    items: list[ConsultationSummary]
+    next_updated_before: datetime | None = Field(description="pass as updated_before for the next page")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str | None = None
+    model_version: str | None = None

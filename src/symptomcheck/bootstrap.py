@@ -1,0 +1,55 @@
+"""The one place that wires the concrete pieces: settings -> model and knowledge -> database -> services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine as Database
+
+from symptomcheck.config import Settings
+from symptomcheck.engine.assessment import Engine
+from symptomcheck.interview import complaint_prevalence, complaints
+from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.knowledge import default_knowledge
+from symptomcheck.model import load_model
+from symptomcheck.services.consultations import ConsultationService
+from symptomcheck.storage.database import migrate, open_database
+from symptomcheck.storage.repository import SqlConsultationRepository
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    database: Database
+    repository: SqlConsultationRepository
+    consultations: ConsultationService
+    complaint_search: ComplaintSearch  # over the complaints a consultation can start from
+    evidence_search: ComplaintSearch  # over every evidence (for integrators building an evidence list)
+    model_version: str
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def build(settings: Settings, run_migrations: bool = True) -> Container:
+    knowledge = default_knowledge()
+    model = load_model(settings.model_path)
+    engine = Engine(model, knowledge)
+    database = open_database(settings.database_url, pool_size=settings.pool_size)
+    if run_migrations:
+        migrate(database)
+    repository = SqlConsultationRepository(database)
+    prevalence = complaint_prevalence(engine)
+    complaint_search = ComplaintSearch(knowledge, complaints(engine), prevalence)
+    evidence_search = ComplaintSearch(knowledge, knowledge.evidence_codes, prevalence)
+    return Container(
+        settings=settings,
+        engine=engine,
+        database=database,
+        repository=repository,
+        consultations=ConsultationService(engine, repository, complaint_search),
+        complaint_search=complaint_search,
+        evidence_search=evidence_search,
+        model_version=model.version,
+    )

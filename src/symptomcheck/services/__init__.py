@@ -1,0 +1,1 @@
+"""Use cases over a repository interface: start, answer, go back, read, export, erase, purge."""

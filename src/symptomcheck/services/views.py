@@ -1,0 +1,271 @@
+"""What a client sees of a consultation, in one language: plain values built from an assessment.
+
+Every channel (REST API, web page, WeChat) shows the same things from the same values: the current
+question with its possible answers, the differential with words for each chance and the answers behind it,
+the triage advice first, and the disclaimer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.assessment import Assessment
+from symptomcheck.engine.explain import Contribution
+from symptomcheck.interview import Consultation
+from symptomcheck.interview.wording import likelihood_key
+from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language
+
+QuestionKind = Literal["yes_no", "one", "several", "scale"]
+_WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings"}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str  # the value code to send back (V_xx, or "0".."10" on a scale)
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    min: int
+    max: int
+    min_text: str  # what 0 means
+    max_text: str  # what 10 means
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    purpose: Literal["separate", "urgent", "findings"]
+    text: str
+    conditions: tuple[str, ...]  # condition codes the answer bears on most
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    id: str  # the evidence code: send it back with the answer
+    text: str
+    kind: QuestionKind
+    options: tuple[Option, ...]  # the values of a "one" or "several" question; empty otherwise
+    scale: Scale | None
+    reason: Reason | None
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    evidence: str
+    question: str
+    answer: str  # what the person answered, in words
+    weight: float  # in nats: how much the answer moved this condition against the alternatives
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionView:
+    id: str
+    name: str
+    icd10: str
+    probability: float  # share of the listed differential (the list sums to 1)
+    posterior: float  # calibrated chance that it is this condition
+    likelihood: str  # the chance in words; never a certainty
+    severe: bool
+    triage_level: str
+    supporting: tuple[Explanation, ...]
+    against: tuple[Explanation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlagView:
+    evidence: str
+    question: str
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class TriageView:
+    level: str
+    title: str
+    action: str
+    when_to_escalate: str
+    emergency_now: bool  # an emergency is likely: show the advice at once, before the interview ends
+    red_flags: tuple[RedFlagView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEntry:
+    turn: int | None  # the consultation's turn when it was answered (0 for the first question; None: complaint)
+    evidence: str
+    question: str
+    status: str  # present / absent / unknown
+    values: tuple[str, ...]
+    answer: str  # in words
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentView:
+    """The result of an assessment: the next question (or none), the differential and the triage."""
+
+    question: QuestionView | None
+    should_stop: bool
+    stop_reason: str | None
+    questions_asked: int
+    max_questions: int
+    differential: tuple[ConditionView, ...]
+    triage: TriageView
+    disclaimer: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationView:
+    """A stored consultation as its client sees it."""
+
+    id: str
+    created: datetime
+    updated: datetime
+    language: str
+    age: int
+    sex: str
+    complaint: TranscriptEntry
+    turn: int  # number of answers after the complaint: send it back with the next answer
+    finished: bool
+    assessment: AssessmentView
+    transcript: tuple[TranscriptEntry, ...] = field(default=())
+
+
+class Presenter:
+    """Builds the views of one knowledge base's consultations and assessments."""
+
+    def __init__(self, knowledge: KnowledgeBase, max_questions: int) -> None:
+        self.knowledge = knowledge
+        self.max_questions = max_questions
+
+    def t(self, language: Language, key: str, **values: object) -> str:
+        return self.knowledge.message(language, key, **values)
+
+    def question(self, code: str, assessment: Assessment | None, language: Language) -> QuestionView:
+        evidence = self.knowledge.evidence(code)
+        scale = None
+        options: tuple[Option, ...] = ()
+        if evidence.kind is EvidenceKind.BINARY:
+            kind: QuestionKind = "yes_no"
+        elif evidence.scale is not None:
+            kind = "scale"
+            low, high = evidence.scale
+            numbers = [int(v.code) for v in evidence.values]
+            scale = Scale(min(numbers), max(numbers), low[language], high[language])
+        else:
+            kind = "several" if evidence.kind is EvidenceKind.MULTI else "one"
+            options = tuple(Option(v.code, v.text[language]) for v in evidence.values)
+        reason = None
+        if assessment is not None and assessment.question_reason is not None:
+            why = assessment.question_reason
+            names = ", ".join(self.knowledge.condition(c).name[language] for c in why.conditions)
+            purpose = why.purpose.value
+            reason = Reason(purpose, self.t(language, _WHY[purpose], conditions=names), why.conditions)  # type: ignore[arg-type]
+        return QuestionView(code, evidence.question[language], kind, options, scale, reason)
+
+    def answer_text(self, evidence: Evidence, given: Answer, language: Language) -> str:
+        if given.status is AnswerStatus.UNKNOWN:
+            return self.t(language, "dont_know")
+        if given.status is AnswerStatus.ABSENT:
+            return self.t(language, "no")
+        if evidence.kind is EvidenceKind.BINARY:
+            return self.t(language, "yes")
+        return ", ".join(evidence.value(v).text[language] for v in given.values)
+
+    def transcript_entry(self, turn: int | None, code: str, given: Answer, language: Language) -> TranscriptEntry:
+        evidence = self.knowledge.evidence(code)
+        return TranscriptEntry(
+            turn,
+            code,
+            evidence.question[language],
+            given.status.value,
+            given.values,
+            self.answer_text(evidence, given, language),
+        )
+
+    def assessment(
+        self, assessment: Assessment, answers: list[tuple[str, Answer]], language: Language
+    ) -> AssessmentView:
+        given = dict(answers)
+        kb = self.knowledge
+
+        def explained(contributions: tuple[Contribution, ...]) -> tuple[Explanation, ...]:
+            out = []
+            for c in contributions:
+                evidence = kb.evidence(c.evidence)
+                said = self.answer_text(evidence, given[c.evidence], language)
+                out.append(Explanation(c.evidence, evidence.question[language], said, round(c.weight, 3)))
+            return tuple(out)
+
+        differential = tuple(
+            ConditionView(
+                id=ranked.code,
+                name=kb.condition(ranked.code).name[language],
+                icd10=kb.condition(ranked.code).icd10,
+                probability=round(ranked.probability, 4),
+                posterior=round(ranked.posterior, 4),
+                likelihood=self.t(language, likelihood_key(ranked.posterior)),
+                severe=kb.condition(ranked.code).is_severe,
+                triage_level=kb.level_of(ranked.code).value,
+                supporting=explained(ranked.supporting),
+                against=explained(ranked.against),
+            )
+            for ranked in assessment.differential
+        )
+        level = assessment.triage.level
+        advice = kb.advice[level][language]
+        triage = TriageView(
+            level=level.value,
+            title=advice.title,
+            action=advice.action,
+            when_to_escalate=advice.when_to_escalate,
+            emergency_now=assessment.emergency_likely,
+            red_flags=tuple(
+                RedFlagView(flag.evidence, kb.evidence(flag.evidence).question[language], flag.level.value)
+                for flag in assessment.triage.red_flags
+            ),
+        )
+        question = (
+            self.question(assessment.next_question, assessment, language)
+            if assessment.next_question is not None
+            else None
+        )
+        return AssessmentView(
+            question=question,
+            should_stop=assessment.should_stop,
+            stop_reason=assessment.stop_reason.value if assessment.stop_reason is not None else None,
+            questions_asked=assessment.questions_asked,
+            max_questions=self.max_questions,
+            differential=differential,
+            triage=triage,
+            disclaimer=kb.disclaimer[language],
+        )
+
+    def consultation(
+        self,
+        id: str,
+        consultation: Consultation,
+        assessment: Assessment,
+        created: datetime,
+        updated: datetime,
+        language: Language | None = None,
+    ) -> ConsultationView:
+        lang = language or consultation.language
+        answers = consultation.answers
+        return ConsultationView(
+            id=id,
+            created=created,
+            updated=updated,
+            language=lang,
+            age=consultation.age,
+            sex=consultation.sex,
+            complaint=self.transcript_entry(None, consultation.complaint, Answer.yes(), lang),
+            turn=consultation.questions_asked,
+            finished=assessment.should_stop,
+            assessment=self.assessment(assessment, answers, lang),
+            transcript=tuple(
+                self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)
+            ),
+        )
