@@ -9,6 +9,7 @@ import csv
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,14 +106,22 @@ def _open_binary(path: Path) -> Iterator[IO[bytes]]:
         with path.open("rb") as handle:
             yield handle
         return
-    with zipfile.ZipFile(path) as archive:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+        raise PatientFileError(f"{path}: looks like a zip archive but cannot be opened as one ({error})") from None
+    with archive:
         members = [
             name for name in archive.namelist() if name.lower().endswith(".csv") and not name.startswith("__MACOSX")
         ]
         if len(members) != 1:
             raise PatientFileError(f"{path}: expected exactly one .csv inside the zip, found {len(members)}")
-        with archive.open(members[0]) as member:
-            yield member
+        try:
+            with archive.open(members[0]) as member:
+                yield member
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+            # a damaged or encrypted archive is found out while its CSV is read
+            raise PatientFileError(f"{path}: the zip archive is damaged or unsupported ({error})") from None
 
 
 class _RowParser:

@@ -405,3 +405,22 @@ def test_any_evidences_cell_either_parses_or_is_refused_as_a_patient_file_error(
         assert len(patients) <= 1
         for patient in patients:
             _assert_in_english_codes(patient, knowledge)
+
+
+def test_a_file_that_only_looks_like_a_zip_is_refused_cleanly(tmp_path: Path, knowledge: KnowledgeBase) -> None:
+    # found by fuzz/patient_file.py: an end-of-archive signature with a bad directory offset
+    path = tmp_path / "patients.csv"
+    path.write_bytes(b"AGE,SEX\nPK\x05\x06" + b"\x00" * 16 + b"\xff\xff\xff\x7f\x00\x00")
+    with pytest.raises(PatientFileError, match="zip"):
+        list(read_patients(path, knowledge))
+
+
+def test_a_truncated_zip_is_refused_cleanly(fixtures_dir: Path, tmp_path: Path, knowledge: KnowledgeBase) -> None:
+    archive = tmp_path / "patients.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(fixtures_dir / ENGLISH, "release_test_patients.csv")
+    data = archive.read_bytes()
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(data[:60] + bytes(b ^ 0x5A for b in data[60:200]) + data[200:])
+    with pytest.raises(PatientFileError, match="zip"):
+        list(read_patients(damaged, knowledge))

@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -62,7 +63,17 @@ def create_app(container: Container) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         license_info={"name": "MIT (code); CC-BY 4.0 (DDXPlus data)"},
+        responses=problems.COMMON_RESPONSES,
     )
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = default_openapi()
+            document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problems.PROBLEM_SCHEMA
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.container = container
     app.state.metrics = metrics = Metrics()
     problems.install(app)

@@ -42,6 +42,38 @@ TITLES = {
 }
 
 
+def _documented(status: int, detail: str) -> dict[str, Any]:
+    example = {"type": "about:blank", "title": TITLES[status], "status": status, "detail": detail}
+    return {
+        "description": TITLES[status],
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": example}},
+    }
+
+
+# the errors any operation can answer (the middleware's and the server's), documented on every operation
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented(400, "the body is not valid JSON in UTF-8 (or is nested too deeply)"),
+    413: _documented(413, "the request body is larger than 65536 bytes"),
+    415: _documented(415, "the body must be JSON (Content-Type: application/json), not text/plain"),
+    422: _documented(422, "the request does not fit the API: age: Input should be less than or equal to 120"),
+    429: _documented(429, "too many requests from this client: try again in 2 s"),
+    500: _documented(500, "something went wrong on our side: try again, and if it persists tell the operator"),
+    503: _documented(503, "the service cannot reach its database just now: try again shortly"),
+}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details; some problems add fields (errors, current_question, turn...)",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
 def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,7 @@ class Strict(BaseModel):
 
 class AnswerBody(Strict):
     status: Status = Field(description="present (yes, or the values chosen), absent (no) or unknown (don't know)")
-    values: list[str] = Field(
+    values: list[Annotated[str, Field(max_length=16)]] = Field(
         default=[],
         max_length=20,
         description="for a question with options: the option ids chosen (one, or several where allowed); "
@@ -85,7 +85,7 @@ class LanguageChange(Strict):
 class EvidenceItem(Strict):
     id: str = Field(max_length=16, description="an evidence code, e.g. E_91")
     status: Status
-    values: list[str] = Field(default=[], max_length=20)
+    values: list[Annotated[str, Field(max_length=16)]] = Field(default=[], max_length=20)
 
 
 class DiagnosisRequest(Strict):

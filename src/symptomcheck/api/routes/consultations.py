@@ -28,22 +28,23 @@ router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
 FHIR_JSON = "application/fhir+json"
 
 
-def _problem(description: str, example_detail: str, code: int, **extra: Any) -> dict[str, Any]:
+def problem_response(description: str, example_detail: str, code: int, **extra: Any) -> dict[str, Any]:
     return {
         "description": description,
         "content": {
             PROBLEM: {
-                "example": {"type": "about:blank", "title": "", "status": code, "detail": example_detail, **extra}
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": {"type": "about:blank", "title": "", "status": code, "detail": example_detail, **extra},
             }
         },
     }
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem("No consultation has this id", "no consultation has the id 'x' (...)", 404)
+    404: problem_response("No consultation has this id", "no consultation has the id 'x' (...)", 404)
 }
 STALE: dict[int | str, dict[str, Any]] = {
-    409: _problem(
+    409: problem_response(
         "The answer is not for the current question and turn (the current ones are given)",
         "this answer is for E_53 at turn 2 does not match: the current question is E_54 at turn 3",
         409,
@@ -51,8 +52,12 @@ STALE: dict[int | str, dict[str, Any]] = {
         turn=3,
     )
 }
+KEY_NEEDED: dict[int | str, dict[str, Any]] = {
+    401: problem_response("No API key", "this endpoint needs an API key in the X-API-Key header", 401),
+    403: problem_response("The API key is not accepted", "this API key is not accepted", 403),
+}
 REFUSED: dict[int | str, dict[str, Any]] = {
-    422: _problem("The request does not fit", "age: Input should be less than or equal to 120", 422)
+    422: problem_response("The request does not fit", "age: Input should be less than or equal to 120", 422)
 }
 
 
@@ -91,7 +96,7 @@ def create(
     response_model=ConsultationList,
     dependencies=[ApiKeyDep],
     summary="List consultations (API key)",
-    responses={401: _problem("No API key", "this endpoint needs an API key", 401)},
+    responses=KEY_NEEDED,
 )
 def list_consultations(
     service: ServiceDep,
@@ -119,7 +124,10 @@ def list_consultations(
     dependencies=[ApiKeyDep],
     summary="Export consultations as FHIR bundles, one per line (API key)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "One FHIR R4B Bundle per line"}},
+    responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "One FHIR R4B Bundle per line"},
+        **KEY_NEEDED,
+    },
 )
 def export(
     service: ServiceDep,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from symptomcheck.api.deps import ContainerDep
+from symptomcheck.api.routes.consultations import problem_response
 from symptomcheck.api.schemas import ConditionInfo, EvidenceInfo, OptionInfo, TriageLevelInfo
 from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
 
@@ -50,7 +51,12 @@ def conditions(container: ContainerDep, lang: LangParam = "en") -> list[Conditio
     return [_condition(knowledge, c.code, lang) for c in knowledge.conditions]
 
 
-@router.get("/conditions/{id:path}", response_model=ConditionInfo, summary="One condition")
+@router.get(
+    "/conditions/{id:path}",
+    response_model=ConditionInfo,
+    summary="One condition",
+    responses={404: problem_response("No such condition", "no condition has the id 'X'", 404)},
+)
 def condition(
     container: ContainerDep,
     id: Annotated[str, Path(description="the condition's id, e.g. Pneumonia", examples=["Pneumonia"])],
@@ -67,7 +73,12 @@ def evidences(container: ContainerDep, lang: LangParam = "en") -> list[EvidenceI
     return [_evidence(container, e, lang) for e in container.engine.knowledge.evidences]
 
 
-@router.get("/evidences/{id}", response_model=EvidenceInfo, summary="One evidence (question)")
+@router.get(
+    "/evidences/{id}",
+    response_model=EvidenceInfo,
+    summary="One evidence (question)",
+    responses={404: problem_response("No such evidence", "no evidence has the id 'X'", 404)},
+)
 def evidence(
     container: ContainerDep,
     id: Annotated[str, Path(max_length=16, examples=["E_91"])],

@@ -1,0 +1,251 @@
+"""A bounded load on `symptomcheck serve` over loopback: simulated patients completing consultations.
+
+    python benchmarks/load_api.py [--database-url URL] [--patients 50] [--consultations 4] [--think 1.0]
+    python benchmarks/load_api.py --duration 600            # the soak: ten minutes, memory sampled
+
+Starts `symptomcheck serve` in its own process (on a new SQLite file unless --database-url names a
+PostgreSQL database), then runs `--patients` concurrent simulated patients. Each completes `--consultations`
+consultations: it starts one with a DDXPlus patient's age, sex and first complaint, answers every question
+from that patient's record, and waits a think time (uniform between 0.5x and 1.5x `--think` seconds,
+the time a person takes to read and tap; 0 for a saturation run) between answers.
+
+With `--duration SECONDS`, patients keep starting consultations until the time is up (a soak), and the
+server's resident memory is sampled every `--sample` seconds.
+
+Prints, as JSON: answers per second, latency per answer (p50, p90, p99, max, in ms, measured by the client
+around each request), the errors (any non-2xx response or failed request), and the check that every
+acknowledged answer is in the database afterwards (read directly from the database, not through the API).
+Figures only: it asserts nothing but that the run completed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from symptomcheck.evaluation.batch import answer_of
+from symptomcheck.knowledge import default_knowledge
+from symptomcheck.patients import Patient, read_patients
+from symptomcheck.storage.database import open_database
+from symptomcheck.storage.tables import AnswerRow
+
+ROOT = Path(__file__).resolve().parents[1]
+PATIENTS = ROOT / "data" / "ddxplus" / "validate_stratified_588_with_translation.csv"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SYMPTOMCHECK_DATABASE_URL": database_url,
+        "SYMPTOMCHECK_RATE_LIMIT_PER_MINUTE": "0",  # one client address stands for every simulated patient
+        "SYMPTOMCHECK_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited: {server.stderr.read().decode() if server.stderr else ''}")
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not become ready in 60 s")
+
+
+class Load:
+    def __init__(self, patients: list[Patient], think: float, seed: int) -> None:
+        self.knowledge = default_knowledge()
+        self.patients = patients
+        self.think = think
+        self.random = random.Random(seed)
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.acknowledged: dict[str, int] = {}  # consultation id -> answers acknowledged (200)
+
+    async def pause(self) -> None:
+        if self.think > 0:
+            await asyncio.sleep(self.think * self.random.uniform(0.5, 1.5))
+
+    async def consult(self, client: httpx.AsyncClient, patient: Patient) -> None:
+        body = {"age": patient.age, "sex": patient.sex, "language": "en", "complaint": patient.initial_evidence}
+        response = await client.post("/v1/consultations", json=body)
+        if response.status_code != 201:
+            self.errors.append(f"create {response.status_code}: {response.text[:200]}")
+            return
+        state = response.json()
+        self.acknowledged[state["id"]] = 0
+        while not state["finished"]:
+            await self.pause()
+            code = state["assessment"]["question"]["id"]
+            given = answer_of(self.knowledge, patient, code)
+            request = {
+                "question": code,
+                "turn": state["turn"],
+                "answer": {"status": given.status.value, "values": list(given.values)},
+            }
+            started = time.perf_counter()
+            try:
+                response = await client.post(f"/v1/consultations/{state['id']}/answers", json=request)
+            except httpx.HTTPError as error:
+                self.errors.append(f"answer failed: {type(error).__name__}")
+                return
+            self.latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                self.errors.append(f"answer {response.status_code}: {response.text[:200]}")
+                return
+            state = response.json()
+            self.acknowledged[state["id"]] = state["turn"]
+
+    async def patient(self, client: httpx.AsyncClient, n: int, consultations: int, until: float) -> None:
+        k = 0
+        while k < consultations or time.monotonic() < until:
+            await self.consult(client, self.patients[(n * 1000 + k) % len(self.patients)])
+            k += 1
+
+    async def run(self, url: str, patients: int, consultations: int, duration: float) -> float:
+        limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
+        until = time.monotonic() + duration
+        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+            started = time.perf_counter()
+            await asyncio.gather(*(self.patient(client, n, consultations, until) for n in range(patients)))
+            return time.perf_counter() - started
+
+
+def resident_mib(pid: int) -> float:
+    """Resident memory of a process and its children (the workers), in MiB, from /proc."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(c) for c in children.read_text().split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except FileNotFoundError:
+            pass
+    return round(total, 1)
+
+
+async def sample_memory(pid: int, every: float, samples: list[tuple[float, float]], done: asyncio.Event) -> None:
+    started = time.monotonic()
+    while not done.is_set():
+        samples.append((round(time.monotonic() - started), resident_mib(pid)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), timeout=every)
+
+
+async def run_with_memory(
+    load: Load, url: str, args: argparse.Namespace, pid: int
+) -> tuple[float, list[tuple[float, float]]]:
+    samples: list[tuple[float, float]] = []
+    done = asyncio.Event()
+    sampler = asyncio.create_task(sample_memory(pid, args.sample, samples, done))
+    elapsed = await load.run(url, args.patients, args.consultations, args.duration)
+    done.set()
+    await sampler
+    samples.append((round(elapsed), resident_mib(pid)))
+    return elapsed, samples
+
+
+def stored_answers(database_url: str, ids: list[str]) -> dict[str, int]:
+    database = open_database(database_url)
+    with database.connect() as connection:
+        rows = connection.execute(
+            select(AnswerRow.consultation_id, func.count()).group_by(AnswerRow.consultation_id)
+        ).all()
+    database.dispose()
+    counts = {str(id): int(n) for id, n in rows}
+    return {id: counts.get(id, 0) for id in ids}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", help="default: a new SQLite file")
+    parser.add_argument("--patients", type=int, default=50, help="concurrent simulated patients")
+    parser.add_argument("--consultations", type=int, default=4, help="consultations per patient")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between answers (0: none)")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--duration", type=float, default=0, help="keep going this many seconds (a soak)")
+    parser.add_argument("--sample", type=float, default=10, help="seconds between memory samples")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    knowledge = default_knowledge()
+    patients = list(read_patients(PATIENTS, knowledge))
+    random.Random(args.seed).shuffle(patients)
+    with tempfile.TemporaryDirectory() as scratch:
+        database_url = args.database_url or f"sqlite:///{scratch}/load.db"
+        port = free_port()
+        server = start_server(database_url, port, args.workers)
+        try:
+            load = Load(patients, args.think, args.seed)
+            elapsed, memory = asyncio.run(run_with_memory(load, f"http://127.0.0.1:{port}", args, server.pid))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        stored = stored_answers(database_url, list(load.acknowledged))
+    missing = {id: (n, stored[id]) for id, n in load.acknowledged.items() if stored[id] != n}
+    ms = [1000 * s for s in load.latencies]
+    report: dict[str, Any] = {
+        "database": database_url.split(":")[0],
+        "patients": args.patients,
+        "think_seconds": args.think,
+        "workers": args.workers,
+        "consultations": len(load.acknowledged),
+        "answers": len(ms),
+        "seconds": round(elapsed, 1),
+        "answers_per_second": round(len(ms) / elapsed, 1),
+        "latency_ms": {
+            "p50": round(statistics.median(ms), 2) if ms else None,
+            "p90": round(percentile(ms, 0.90), 2) if ms else None,
+            "p99": round(percentile(ms, 0.99), 2) if ms else None,
+            "max": round(max(ms), 2) if ms else None,
+        },
+        "server_memory_mib": {
+            "start": memory[0][1],
+            "after_first_minute": next((m for t, m in memory if t >= 60), memory[-1][1]),
+            "end": memory[-1][1],
+            "max": max(m for _, m in memory),
+            "samples": memory if args.duration else [],
+        },
+        "errors": len(load.errors),
+        "first_errors": load.errors[:5],
+        "acknowledged_answers_missing_from_database": len(missing),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
