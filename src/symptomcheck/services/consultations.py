@@ -15,6 +15,7 @@ Answering is idempotent and safe under concurrency:
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ from symptomcheck.services.views import ConsultationView, Presenter
 MAX_ATTEMPTS = 5
 # a complaint given as text is taken when its best match is at least this good (see ComplaintSearch)
 COMPLAINT_MATCH = 0.75
+
+
+# ids this service makes (and would ever accept): anything else is unknown without asking the database
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def utc_now() -> datetime:
@@ -80,7 +85,7 @@ class ConsultationService:
     # -- reading -------------------------------------------------------------------------------------------
 
     def _load(self, id: str) -> StoredConsultation:
-        stored = self.repository.get(id)
+        stored = self.repository.get(id) if _ID.fullmatch(id) else None
         if stored is None:
             raise NotFoundError(f"no consultation has the id {id!r} (it may have been deleted or expired)")
         return stored
@@ -121,6 +126,8 @@ class ConsultationService:
         self, age: int, sex: str, language: Language, complaint: str, creation_key: str | None = None
     ) -> tuple[Snapshot, bool]:
         """Create a consultation; with a creation key, a retried request returns the first one (created False)."""
+        if creation_key is not None and not creation_key.isprintable():
+            raise InvalidRequestError("the Idempotency-Key must be printable text of at most 200 characters")
         if creation_key is not None:
             existing = self.repository.get_by_creation_key(creation_key)
             if existing is not None:
@@ -191,7 +198,7 @@ class ConsultationService:
         raise ConcurrentUpdateError(f"consultation {id} keeps changing under concurrent requests: try again")
 
     def delete(self, id: str) -> None:
-        if not self.repository.delete(id):
+        if not _ID.fullmatch(id) or not self.repository.delete(id):
             raise NotFoundError(f"no consultation has the id {id!r} (it may have been deleted or expired)")
 
     def purge(self, retention: timedelta) -> int:
