@@ -177,3 +177,13 @@ def test_every_response_carries_security_headers(sqlite_server: Server) -> None:
         assert "'unsafe-inline'" not in response.headers["content-security-policy"]
         assert response.headers["x-request-id"]
     assert sqlite_server.http.get("/v1/knowledge/triage-levels").headers["cache-control"] == "no-store"
+
+
+def test_no_endpoint_reveals_a_consultation_to_a_client_without_its_id_or_a_key(server: Server) -> None:
+    secret = server.new_consultation()["id"]
+    document = server.http.get("/openapi.json").json()
+    reads = [path for path, item in document["paths"].items() if "get" in item and "{" not in path]
+    assert "/v1/consultations" in reads and "/v1/consultations/export" in reads
+    for path in reads:
+        response = server.http.get(path, params={"text": "fever"} if path == "/v1/search" else None)
+        assert secret not in response.text, path
