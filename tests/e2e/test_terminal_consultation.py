@@ -221,7 +221,7 @@ def test_a_consultation_in_a_terminal_asks_the_engines_questions_goes_back_once_
     assert "Traceback" not in terminal.output.getvalue()
 
 
-@pytest.mark.parametrize(("lang", "complaint"), [("en", "chest pain"), ("zh", "胸痛")])
+@pytest.mark.parametrize(("lang", "complaint"), [("en", "chest pain at rest"), ("zh", "不活动的时候也会胸痛")])
 def test_chest_pain_at_rest_shows_the_urgent_banner_before_the_first_question_and_ends_with_urgent_advice(
     engine: Engine, knowledge: KnowledgeBase, lang: Language, complaint: str
 ) -> None:

@@ -1,31 +1,48 @@
 """Finding the evidence a typed complaint means, in English, French or Chinese.
 
-Matching is robust to case, accents, word order and small misspellings (each word of the query is
-matched to the closest word of a question by similarity ratio), and works on Chinese without word
-spaces (overlap of character pairs).
+Each evidence is found by its question and by the words people use for it (complaint_terms.json, curated:
+"headache" is the pain question E_53, "chest pain" is E_53 too and not the red flag E_14 "chest pain even at
+rest"). Matching is robust to case, accents, word order and small misspellings (each word of the query is
+matched to the closest word of a question or term by similarity ratio), and works on Chinese without word
+spaces (overlap of character pairs, with 疼/痛 and 烧/热 taken as one).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
 from itertools import pairwise
+from pathlib import Path
 
-from symptomcheck.knowledge import LANGUAGES, Evidence, KnowledgeBase
+from symptomcheck.knowledge import DATA_DIR, LANGUAGES, KnowledgeBase, KnowledgeError
+
+TERMS_FILE = DATA_DIR / "texts" / "complaint_terms.json"
+Terms = Mapping[str, Mapping[str, Sequence[str]]]  # evidence code -> language -> what people type
 
 _WORD = re.compile(r"[a-z0-9]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_CODE = re.compile(r"E_\d+")
 _STOP = {
     "do", "you", "have", "your", "a", "an", "the", "of", "or", "and", "in", "on", "to", "is", "are", "any", "with",
     "i", "my", "me", "am", "feel", "feeling", "some", "it", "at", "for", "that", "this", "been", "had", "has",
+    "im", "ive", "like", "very", "really", "so", "bad", "got", "lot", "bit", "little", "just",
     "avez", "vous", "votre", "vos", "un", "une", "des", "de", "du", "la", "le", "les", "et", "ou", "en", "au",
-    "aux", "j", "ai", "je", "mon", "ma", "mes", "est", "que", "qui", "d", "l", "pas", "ressentez",
+    "aux", "j", "ai", "je", "mon", "ma", "mes", "est", "que", "qui", "d", "l", "pas", "ressentez", "ne", "suis",
+    "tres", "peu", "beaucoup",
 }  # fmt: skip
-_ZH_STOP = set("您是否有吗的了我在感到觉得最近")
+_ZH_STOP = set("您是否有吗的了我在感到觉得最近很")
 _ZH_SAME = {"疼": "痛", "烧": "热"}  # characters people use interchangeably for a symptom (头疼/头痛, 发烧/发热)
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+# a good match (above _GOOD) on a question's wording counts a little less than the same match on a curated term,
+# so that the words people use win ties (and a term the query covers entirely beats one it partly covers); weaker
+# matches, and every score up to _GOOD, are left as they are
+_GOOD = 0.75
+_QUESTION_WEIGHT = 0.96
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +51,17 @@ class Match:
     score: float  # 0..1
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    evidence: str
+    words: list[str]
+    pairs: set[str]
+    curated: bool  # a term from complaint_terms.json, not the question
+
+
 def fold(text: str) -> str:
     """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -50,6 +75,7 @@ def _pairs(text: str) -> set[str]:
 
 
 def _word_score(query: list[str], target: list[str]) -> float:
+    """The share of the query's words found in the target, allowing small misspellings."""
     if not query or not target:
         return 0.0
     total = 0.0
@@ -62,38 +88,85 @@ def _word_score(query: list[str], target: list[str]) -> float:
     return total / len(query)
 
 
-def _han_score(query: str, target: str) -> float:
-    q = _pairs(query)
-    if not q:
-        return 0.0
-    return len(q & _pairs(target)) / len(q)
+def _han_score(query: set[str], target: set[str]) -> float:
+    return len(query & target) / len(query) if query else 0.0
+
+
+@cache
+def complaint_terms(path: Path = TERMS_FILE) -> Terms:
+    """The curated words people use for each complaint, checked; a malformed file raises KnowledgeError."""
+    name = path.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeError(f"{name}: the complaint terms file is missing from {path.parent}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise KnowledgeError(f"{name}: not valid UTF-8 JSON ({error})") from None
+    terms = data.get("terms") if isinstance(data, dict) else None
+    if not isinstance(terms, dict):
+        raise KnowledgeError(f'{name}: expected an object whose "terms" maps evidence codes to terms by language')
+    checked: dict[str, dict[str, tuple[str, ...]]] = {}
+    for code, by_language in terms.items():
+        if not _CODE.fullmatch(code):
+            raise KnowledgeError(f"{name}: {code!r} is not an evidence code (they look like E_53)")
+        if not isinstance(by_language, dict) or not set(by_language) <= set(LANGUAGES):
+            raise KnowledgeError(f"{name}: {code} must map languages ({', '.join(LANGUAGES)}) to lists of terms")
+        checked[code] = {}
+        for language in LANGUAGES:
+            listed = by_language.get(language, [])
+            if not isinstance(listed, list) or not all(isinstance(t, str) and t.strip() for t in listed):
+                raise KnowledgeError(f"{name}: {code}.{language} must be a list of non-empty strings")
+            checked[code][language] = tuple(listed)
+    return checked
 
 
 class ComplaintSearch:
-    """Search over a set of evidences by their questions (every language at once)."""
+    """Search over a set of evidences by their questions and curated terms (every language at once)."""
 
     def __init__(
-        self, knowledge: KnowledgeBase, evidences: tuple[str, ...], prevalence: Mapping[str, float] | None = None
+        self,
+        knowledge: KnowledgeBase,
+        evidences: tuple[str, ...],
+        prevalence: Mapping[str, float] | None = None,
+        terms: Terms | None = None,
     ) -> None:
-        """`prevalence` (how often each evidence is present) breaks ties: common complaints come first."""
+        """`prevalence` (how often each evidence is present) breaks ties: common complaints come first.
+
+        `terms` defaults to complaint_terms.json ({} searches the questions alone); terms of evidences not
+        searched here are ignored.
+        """
         self._prevalence = prevalence or {}
-        self._entries: list[tuple[Evidence, list[str], str]] = []
+        terms = complaint_terms() if terms is None else terms
+        self._entries: list[_Entry] = []
         for code in evidences:
-            evidence = knowledge.evidence(code)
-            words = [w for lang in LANGUAGES if lang != "zh" for w in _words(evidence.question[lang])]
-            self._entries.append((evidence, words, evidence.question.zh))
+            question = knowledge.evidence(code).question
+            words = [w for lang in LANGUAGES if lang != "zh" for w in _words(question[lang])]
+            self._entries.append(_Entry(code, words, _pairs(question.zh), curated=False))
+            said = dict.fromkeys(t for listed in terms.get(code, {}).values() for t in listed)
+            self._entries += [_Entry(code, _words(t), _pairs(t), curated=True) for t in said]
+
+    def _score(self, entry: _Entry, words: list[str], pairs: set[str]) -> float:
+        if pairs:
+            cover, complete = _han_score(pairs, entry.pairs), _han_score(entry.pairs, pairs)
+        else:
+            cover = _word_score(words, entry.words)
+            complete = _word_score(entry.words, words) if entry.curated and cover else 0.0
+        if cover <= _GOOD:
+            return cover if cover >= 0.5 else 0.0
+        weight = _QUESTION_WEIGHT + (1 - _QUESTION_WEIGHT) * complete if entry.curated else _QUESTION_WEIGHT
+        return _GOOD + (cover - _GOOD) * weight
 
     def search(self, text: str, limit: int = 5) -> list[Match]:
         """The best matches, best first; empty when nothing is close."""
         text = text.strip()[:200]
         if not text:
             return []
-        query_words = _words(text)
-        has_han = bool(_HAN.search(text))
-        matches = []
-        for evidence, words, chinese in self._entries:
-            score = _han_score(text, chinese) if has_han else _word_score(query_words, words)
-            if score >= 0.5:
-                matches.append(Match(evidence.code, round(score, 3)))
+        words, pairs = _words(text), _pairs(text) if _HAN.search(text) else set()
+        best: dict[str, float] = {}
+        for entry in self._entries:
+            score = self._score(entry, words, pairs)
+            if score > best.get(entry.evidence, 0.0):
+                best[entry.evidence] = score
+        matches = [Match(code, round(score, 3)) for code, score in best.items()]
         matches.sort(key=lambda m: (-m.score, -self._prevalence.get(m.evidence, 0.0), m.evidence))
         return matches[:limit]
