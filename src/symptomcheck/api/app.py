@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from symptomcheck import web
 from symptomcheck.api import problems
 from symptomcheck.api.middleware import Guard
 from symptomcheck.api.observability import Metrics
@@ -79,6 +80,7 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     for module in (consultations, diagnosis, knowledge, health):
         app.include_router(module.router)
+    web.install(app)
     settings = container.settings
     app.add_middleware(
         Guard,
