@@ -8,11 +8,12 @@ from itertools import product
 
 import pytest
 import schemathesis
-from conftest import Server
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from conftest import Server
 
 pytestmark = pytest.mark.slow
 EXAMPLES_PER_OPERATION = 60

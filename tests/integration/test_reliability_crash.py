@@ -36,10 +36,16 @@ class Patientele:
 def _answer_body(knowledge: KnowledgeBase, patient: Patient, state: dict[str, Any]) -> dict[str, Any]:
     code = state["assessment"]["question"]["id"]
     given = answer_of(knowledge, patient, code)
-    return {"question": code, "turn": state["turn"], "answer": {"status": given.status.value, "values": list(given.values)}}
+    return {
+        "question": code,
+        "turn": state["turn"],
+        "answer": {"status": given.status.value, "values": list(given.values)},
+    }
 
 
-def _client_loop(url: str, knowledge: KnowledgeBase, patients: list[Patient], record: Patientele, stop: threading.Event) -> None:
+def _client_loop(
+    url: str, knowledge: KnowledgeBase, patients: list[Patient], record: Patientele, stop: threading.Event
+) -> None:
     with httpx.Client(base_url=url, timeout=10) as http:
         for patient in patients:
             if stop.is_set():

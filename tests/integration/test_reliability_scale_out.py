@@ -73,7 +73,10 @@ def test_a_consultation_moves_between_instances_at_every_answer(instances: list[
 
 def test_concurrent_answers_through_both_instances_apply_once(instances: list[ServeProcess]) -> None:
     with httpx.Client(base_url=instances[0].url, timeout=10) as http:
-        states = [http.post("/v1/consultations", json={"age": 30 + k, "sex": "F", "complaint": "E_91"}).json() for k in range(8)]
+        states = [
+            http.post("/v1/consultations", json={"age": 30 + k, "sex": "F", "complaint": "E_91"}).json()
+            for k in range(8)
+        ]
     results: list[tuple[str, int, dict[str, Any]]] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(states) * 4)
