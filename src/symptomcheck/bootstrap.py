@@ -13,8 +13,10 @@ from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.knowledge import default_knowledge
 from symptomcheck.model import load_model
 from symptomcheck.services.consultations import ConsultationService
+from symptomcheck.services.wechat import WeChatService
 from symptomcheck.storage.database import migrate, open_database
 from symptomcheck.storage.repository import SqlConsultationRepository
+from symptomcheck.storage.wechat_repository import SqlWeChatRepository
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Container:
     complaint_search: ComplaintSearch  # over the complaints a consultation can start from
     evidence_search: ComplaintSearch  # over every evidence (for integrators building an evidence list)
     model_version: str
+    wechat: WeChatService  # the WeChat conversation (its webhook answers only when the channel is configured)
 
     def close(self) -> None:
         self.database.dispose()
@@ -43,13 +46,15 @@ def build(settings: Settings, run_migrations: bool = True) -> Container:
     prevalence = complaint_prevalence(engine)
     complaint_search = ComplaintSearch(knowledge, complaints(engine), prevalence)
     evidence_search = ComplaintSearch(knowledge, knowledge.evidence_codes, prevalence)
+    consultations = ConsultationService(engine, repository, complaint_search)
     return Container(
         settings=settings,
         engine=engine,
         database=database,
         repository=repository,
-        consultations=ConsultationService(engine, repository, complaint_search),
+        consultations=consultations,
         complaint_search=complaint_search,
         evidence_search=evidence_search,
         model_version=model.version,
+        wechat=WeChatService(consultations, SqlWeChatRepository(database)),
     )

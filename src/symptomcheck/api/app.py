@@ -20,6 +20,7 @@ from symptomcheck.api.observability import Metrics
 from symptomcheck.api.ratelimit import RateLimiter
 from symptomcheck.api.routes import consultations, diagnosis, health, knowledge
 from symptomcheck.bootstrap import Container
+from symptomcheck.channels.wechat import webhook as wechat_webhook
 
 log = logging.getLogger("symptomcheck.api")
 
@@ -81,6 +82,7 @@ def create_app(container: Container) -> FastAPI:
     for module in (consultations, diagnosis, knowledge, health):
         app.include_router(module.router)
     web.install(app)
+    wechat_webhook.install(app)
     settings = container.settings
     app.add_middleware(
         Guard,

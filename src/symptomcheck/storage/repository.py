@@ -15,6 +15,7 @@ from symptomcheck.interview import Consultation, Turn
 from symptomcheck.services.repository import DuplicateKeyError, StoredConsultation, Summary
 from symptomcheck.storage.database import check_schema
 from symptomcheck.storage.tables import AnswerRow, ConsultationRow
+from symptomcheck.storage.wechat_repository import purge_wechat
 
 
 def _answer_row(id: str, turn: int, t: Turn, now: datetime) -> AnswerRow:
@@ -146,6 +147,8 @@ class SqlConsultationRepository:
             ).all()
             for start in range(0, len(ids), 500):
                 session.execute(delete(AnswerRow).where(AnswerRow.consultation_id.in_(ids[start : start + 500])))
+            # the WeChat conversations and replies follow the same retention (they may hold health texts)
+            purge_wechat(session, updated_before)
             return len(ids)
 
     def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:

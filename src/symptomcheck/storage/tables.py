@@ -63,3 +63,29 @@ class AnswerRow(Base):
     status: Mapped[str] = mapped_column(String(8))
     answer_values: Mapped[str] = mapped_column(Text)  # JSON list of value codes
     answered: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WeChatConversationRow(Base):
+    """Where a WeChat user is in the conversation. The key is a keyed hash of the OpenID, never the OpenID."""
+
+    __tablename__ = "wechat_conversations"
+
+    openid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)  # +1 on every change: the compare-and-set of concurrent messages
+    stage: Mapped[str] = mapped_column(String(24))
+    consultation_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("consultations.id", ondelete="SET NULL"), index=True
+    )
+    data: Mapped[str] = mapped_column(Text)  # JSON: language, age, sex, complaint candidates, question shown
+    updated: Mapped[datetime] = mapped_column(UtcDateTime, index=True)  # the retention clock
+
+
+class WeChatMessageRow(Base):
+    """The reply sent to each message, so that WeChat's retries of a message get the same reply, applied once."""
+
+    __tablename__ = "wechat_messages"
+
+    openid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # the MsgId (events: time and kind)
+    reply: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

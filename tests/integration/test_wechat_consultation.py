@@ -1,0 +1,183 @@
+"""Whole consultations through the WeChat webhook, over real HTTP, in plain and safe mode, on SQLite and PostgreSQL.
+
+WeChat's side is wechatpy (see wechat_helpers): it signs and encrypts every push and reads every reply.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from wechat_helpers import (
+    RESULT_MARK,
+    TOKEN,
+    Profile,
+    Sender,
+    WeChatServer,
+    WeChatServers,
+    finish,
+    wechat_server,
+    wechat_servers,
+)
+from wechatpy.utils import WeChatSigner
+
+__all__ = ["wechat_server", "wechat_servers"]  # fixtures, imported to be found by pytest
+
+
+def _disclaimer(server: WeChatServer, language: str) -> str:
+    return server.container.engine.knowledge.disclaimer[language]  # type: ignore[index]
+
+
+def _start(server: WeChatServer, sender: Sender, complaint: str = "发烧") -> str:
+    welcome = sender.say("你好")
+    assert "年龄" in welcome and _disclaimer(server, "zh") in welcome
+    assert "1. 女" in sender.say("35岁")
+    assert "主要的不适" in sender.say("1")
+    return sender.say(complaint)
+
+
+def test_a_consultation_in_chinese_runs_from_hello_to_the_result_with_triage_first(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    first = _start(wechat_server, sender)
+    assert ("第 1 题" in first and "回复 1 是，2 否，3 不知道" in first) or "回复一个" in first or "0 到 10" in first
+    result = finish(wechat_server, sender, first)
+    assert result.index(RESULT_MARK["zh"]) < result.index("建议您这样做") < result.index("需要考虑的疾病")
+    assert result.index("需要考虑的疾病") < result.index(_disclaimer(wechat_server, "zh"))
+    assert re.search(r"\n1\. .+（(可能性较大|有可能|可能性较小|可能性很小，但尚不能排除)）", result)
+    assert len(result.encode()) <= 2048
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.stage == "done"
+    snapshot = wechat_server.container.consultations.snapshot(conversation.consultation_id or "")
+    assert snapshot.stored.summary.finished
+    assert snapshot.stored.consultation.complaint == "E_91" and snapshot.stored.consultation.age == 35
+    # after the result: a hint, the result again on request, and a new consultation on "重新开始"
+    assert "重新开始" in sender.say("1")
+    assert sender.say("结果") == result
+    assert "年龄" in sender.say("重新开始")
+
+
+def test_asking_for_english_switches_the_whole_conversation_and_the_consultation(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    first = _start(wechat_server, sender)
+    switched = sender.say("English")
+    assert switched.startswith("The conversation continues in English.")
+    assert "Reply 1 yes, 2 no, 3 don't know" in switched or "Reply with" in switched
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.language == "en"
+    snapshot = wechat_server.container.consultations.snapshot(conversation.consultation_id or "")
+    assert snapshot.stored.consultation.language == "en"
+    result = finish(wechat_server, sender, switched)
+    assert "What to do: " in result and _disclaimer(wechat_server, "en") in result
+    assert first != switched
+
+
+def test_french_from_the_first_message_and_chinese_again_on_request(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    welcome = sender.say("français")
+    assert "quel âge avez-vous" in welcome and _disclaimer(wechat_server, "fr") in welcome
+    assert "1. Femme" in sender.say("42 ans")
+    assert "symptôme principal" in sender.say("homme")
+    question = sender.say("fièvre")
+    assert "Question 1" in question
+    assert "第 1 题" in sender.say("中文")
+
+
+def test_several_close_complaints_are_numbered_for_the_person_to_pick(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    choices = _start(wechat_server, sender, complaint="咳嗽")
+    assert "最接近" in choices and "\n1. " in choices and "\n2. " in choices
+    again = sender.say("9")  # no such number: the same list again
+    assert again.startswith("这个回答不适用于本题") and again.endswith(choices)
+    first = sender.say("1")
+    assert "第 1 题" in first
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.stage == "interview"
+
+
+def test_a_complaint_nothing_matches_is_asked_again(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    reply = _start(wechat_server, sender, complaint="xyzzy")
+    assert "没有找到" in reply and "主要的不适" in reply
+
+
+def test_bad_age_and_sex_are_asked_again_saying_what_is_accepted(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    sender.say("hi")
+    assert "0 到 120" in sender.say("两百")
+    assert "0 到 120" in sender.say("130")
+    sender.say("３５")  # full-width digits, as a Chinese keyboard may send them
+    assert "1（女）或 2（男）" in sender.say("3")
+    assert "主要的不适" in sender.say("男")
+
+
+def test_back_goes_one_step_back_at_every_stage_and_restart_starts_over(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    sender.say("hi")
+    assert "没有可以返回" in sender.say("返回")
+    sender.say("50")
+    assert "年龄" in sender.say("返回")
+    sender.say("50")
+    sender.say("2")
+    first = sender.say("发烧")
+    second = sender.say(Profile().reply(wechat_server, sender))
+    assert wechat_server.turn(sender) == 1
+    back = sender.say("返回")
+    assert back.startswith("已返回上一题") and wechat_server.turn(sender) == 0
+    assert back.removeprefix("已返回上一题。\n\n") == first  # the first question again, as it was first shown
+    assert "主要的不适" in sender.say("back")  # before the first question is the complaint
+    assert second
+    restarted = sender.say("重新开始")
+    assert restarted.startswith("好的，我们重新开始") and "年龄" in restarted
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.stage == "age" and conversation.consultation_id is None
+
+
+def test_help_explains_the_commands_and_asks_the_current_question_again(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    first = _start(wechat_server, sender)
+    helped = sender.say("帮助")
+    assert "重新开始" in helped and "返回" in helped and "English" in helped
+    assert "第 1 题" in helped and wechat_server.turn(sender) == 0
+    assert first
+
+
+def test_an_answer_that_does_not_fit_the_question_is_refused_and_the_question_asked_again(
+    wechat_server: WeChatServer,
+) -> None:
+    sender = wechat_server.sender()
+    _start(wechat_server, sender)
+    again = sender.say("maybe")
+    assert again.startswith("这个回答不适用于本题") and "第 1 题" in again
+    assert wechat_server.turn(sender) == 0
+
+
+def test_url_verification_echoes_only_a_correctly_signed_request(wechat_server: WeChatServer) -> None:
+    signer = WeChatSigner()
+    signer.add_data(TOKEN, "1700000000", "123456")
+    params = {"signature": signer.signature, "timestamp": "1700000000", "nonce": "123456", "echostr": "e42"}
+    ok = httpx.get(f"{wechat_server.url}/wechat", params=params)
+    assert ok.status_code == 200 and ok.text == "e42"
+    refused = httpx.get(f"{wechat_server.url}/wechat", params={**params, "nonce": "654321"})
+    assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_without_a_token_the_channel_answers_404_not_configured(wechat_servers: WeChatServers, method: str) -> None:
+    server = wechat_servers.start("sqlite", wechat_token=None)
+    response = httpx.request(method, f"{server.url}/wechat", content=b"<xml/>")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("the WeChat channel is not configured")
+
+
+def test_an_emergency_is_said_at_once_before_the_next_question_and_only_once(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    for message in ("你好", "60", "2", "呼吸困难"):
+        sender.say(message)
+    first = sender.say("2")  # severe shortness of breath: a red flag
+    urgent = wechat_server.container.engine.knowledge.message("zh", "emergency_now")
+    assert first.startswith(f"⚠️ {urgent}") and first.index(urgent) < first.index("第 1 题")
+    second = sender.say(Profile().reply(wechat_server, sender))
+    assert urgent not in second or RESULT_MARK["zh"] in second
+    result = finish(wechat_server, sender, second)
+    assert result.index("建议您这样做") < result.index("需要考虑的疾病")
