@@ -171,10 +171,21 @@ def test_readiness_fails_when_the_schema_is_not_current(start_server: Callable[.
 
 
 def test_every_response_carries_security_headers(sqlite_server: Server) -> None:
-    for response in (sqlite_server.http.get("/healthz"), sqlite_server.http.get("/v1/knowledge/triage-levels")):
+    page = sqlite_server.http.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    script = sqlite_server.http.get("/static/js/main.js")
+    assert script.status_code == 200
+    for response in (
+        page,
+        script,
+        sqlite_server.http.get("/healthz"),
+        sqlite_server.http.get("/v1/knowledge/triage-levels"),
+    ):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+        assert "script-src 'self';" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-request-id"]
     assert sqlite_server.http.get("/v1/knowledge/triage-levels").headers["cache-control"] == "no-store"
 
