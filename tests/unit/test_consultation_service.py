@@ -1,0 +1,221 @@
+"""The consultation use cases on their own, over an in-memory repository (the SQL one is tested for real in
+tests/integration): idempotent answers, stale answers, steps back, concurrent writes, purge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from symptomcheck.engine.answers import Answer
+from symptomcheck.engine.assessment import Engine
+from symptomcheck.interview import Consultation, complaints
+from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.knowledge import KnowledgeBase
+from symptomcheck.model import load_model
+from symptomcheck.services.consultations import ConsultationService
+from symptomcheck.services.errors import (
+    ComplaintNotFoundError,
+    ConcurrentUpdateError,
+    InvalidRequestError,
+    NotFoundError,
+    StaleAnswerError,
+)
+from symptomcheck.services.repository import DuplicateKeyError, StoredConsultation, Summary
+
+
+class MemoryRepository:
+    """The repository interface over a dict, with the same compare-and-set on the version."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredConsultation] = {}
+        self.keys: dict[str, str] = {}
+        self.interfere = 0  # how many of the next saves another writer wins
+
+    def add(
+        self, id: str, consultation: Consultation, now: datetime, summary: Summary, creation_key: str | None
+    ) -> StoredConsultation:
+        if creation_key is not None and creation_key in self.keys:
+            raise DuplicateKeyError(creation_key)
+        stored = StoredConsultation(id, consultation, 1, now, now, summary)
+        self.rows[id] = stored
+        if creation_key is not None:
+            self.keys[creation_key] = id
+        return stored
+
+    def get(self, id: str) -> StoredConsultation | None:
+        return self.rows.get(id)
+
+    def get_by_creation_key(self, creation_key: str) -> StoredConsultation | None:
+        id = self.keys.get(creation_key)
+        return self.rows.get(id) if id else None
+
+    def save(
+        self, stored: StoredConsultation, consultation: Consultation, now: datetime, summary: Summary
+    ) -> StoredConsultation | None:
+        current = self.rows.get(stored.id)
+        if self.interfere:
+            self.interfere -= 1
+            assert current is not None
+            self.rows[stored.id] = replace(current, version=current.version + 1)  # someone else wrote
+            return None
+        if current is None or current.version != stored.version:
+            return None
+        saved = StoredConsultation(stored.id, consultation, stored.version + 1, stored.created, now, summary)
+        self.rows[stored.id] = saved
+        return saved
+
+    def delete(self, id: str) -> bool:
+        return self.rows.pop(id, None) is not None
+
+    def purge(self, updated_before: datetime) -> int:
+        old = [id for id, s in self.rows.items() if s.updated < updated_before]
+        for id in old:
+            del self.rows[id]
+        return len(old)
+
+    def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
+        return sorted(self.rows.values(), key=lambda s: s.updated, reverse=True)[:limit]
+
+    def count_answers(self, id: str) -> int:
+        return self.rows[id].consultation.questions_asked
+
+    def ping(self) -> None:
+        pass
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def engine(knowledge: KnowledgeBase) -> Engine:
+    return Engine(load_model(), knowledge)
+
+
+@pytest.fixture
+def repository() -> MemoryRepository:
+    return MemoryRepository()
+
+
+@pytest.fixture
+def service(engine: Engine, repository: MemoryRepository) -> ConsultationService:
+    search = ComplaintSearch(engine.knowledge, complaints(engine))
+    ids = iter(f"id{n:04d}" for n in range(10_000))
+    return ConsultationService(engine, repository, search, clock=Clock(), make_id=lambda: next(ids))
+
+
+def _current(service: ConsultationService, id: str) -> tuple[str, int]:
+    snapshot = service.snapshot(id)
+    assert snapshot.assessment.next_question is not None
+    return snapshot.assessment.next_question, snapshot.stored.consultation.questions_asked
+
+
+def test_an_answer_to_the_current_question_is_applied_and_a_retry_of_it_is_not(service: ConsultationService) -> None:
+    snapshot, created = service.start(30, "F", "en", "E_91")
+    assert created
+    question, turn = _current(service, snapshot.stored.id)
+    first = service.answer(snapshot.stored.id, question, turn, Answer.no())
+    retry = service.answer(snapshot.stored.id, question, turn, Answer.no())
+    assert first.applied and not retry.applied
+    assert retry.stored.version == first.stored.version
+    assert service.snapshot(snapshot.stored.id).stored.consultation.questions_asked == 1
+
+
+def test_a_different_answer_at_an_answered_turn_is_stale(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    question, turn = _current(service, snapshot.stored.id)
+    service.answer(snapshot.stored.id, question, turn, Answer.no())
+    with pytest.raises(StaleAnswerError) as refused:
+        service.answer(snapshot.stored.id, question, turn, Answer.yes())
+    assert refused.value.turn == 1
+    assert refused.value.current_question == _current(service, snapshot.stored.id)[0]
+
+
+def test_an_answer_to_another_question_or_a_future_turn_is_stale(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    question, turn = _current(service, snapshot.stored.id)
+    other = next(e.code for e in service.engine.knowledge.evidences if e.code not in (question, "E_91"))
+    for code, at in ((other, turn), (question, turn + 1), (question, -1)):
+        with pytest.raises(StaleAnswerError):
+            service.answer(snapshot.stored.id, code, at, Answer.no())
+
+
+def test_a_write_that_loses_the_race_re_reads_and_finds_its_own_answer_applied(
+    service: ConsultationService, repository: MemoryRepository
+) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    id = snapshot.stored.id
+    question, turn = _current(service, id)
+    repository.interfere = 2  # two other writers (that change nothing) win first
+    result = service.answer(id, question, turn, Answer.unknown())
+    assert result.applied and result.stored.consultation.questions_asked == 1
+    repository.interfere = 99
+    next_question, next_turn = _current(service, id)
+    with pytest.raises(ConcurrentUpdateError):
+        service.answer(id, next_question, next_turn, Answer.no())
+
+
+def test_going_back_is_refused_when_the_turn_seen_is_not_the_current_one(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    id = snapshot.stored.id
+    with pytest.raises(InvalidRequestError):
+        service.back(id)
+    question, turn = _current(service, id)
+    service.answer(id, question, turn, Answer.no())
+    with pytest.raises(StaleAnswerError):
+        service.back(id, turn=0)
+    assert service.back(id, turn=1).stored.consultation.questions_asked == 0
+
+
+def test_a_complaint_in_words_resolves_and_gibberish_is_refused_with_suggestions(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "fever")
+    assert snapshot.stored.consultation.complaint == "E_91"
+    with pytest.raises(ComplaintNotFoundError):
+        service.start(30, "F", "en", "qqqq zzzz")
+    with pytest.raises(InvalidRequestError, match="cannot start"):
+        service.start(30, "F", "en", "E_204")
+
+
+def test_a_creation_key_makes_a_retried_start_return_the_first_consultation(service: ConsultationService) -> None:
+    first, created = service.start(30, "F", "en", "E_91", creation_key="k1")
+    again, created_again = service.start(30, "F", "en", "E_91", creation_key="k1")
+    assert created and not created_again and again.stored.id == first.stored.id
+    with pytest.raises(InvalidRequestError):
+        service.start(30, "F", "en", "E_91", creation_key="bad\x00key")
+
+
+def test_unknown_or_malformed_ids_are_not_found(service: ConsultationService) -> None:
+    for id in ("nope", "a/b", "x" * 65, "id\x00"):
+        with pytest.raises(NotFoundError):
+            service.snapshot(id)
+        with pytest.raises(NotFoundError):
+            service.delete(id)
+
+
+def test_switching_language_keeps_every_answer(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    id = snapshot.stored.id
+    question, turn = _current(service, id)
+    service.answer(id, question, turn, Answer.no())
+    switched = service.set_language(id, "zh")
+    assert switched.stored.consultation.language == "zh"
+    assert switched.stored.consultation.turns == service.snapshot(id).stored.consultation.turns
+    assert len(switched.stored.consultation.turns) == 1
+
+
+def test_the_purge_erases_only_consultations_older_than_the_retention(
+    service: ConsultationService, repository: MemoryRepository
+) -> None:
+    old, _ = service.start(30, "F", "en", "E_91")
+    repository.rows[old.stored.id] = replace(old.stored, updated=datetime(2020, 1, 1, tzinfo=UTC))
+    recent, _ = service.start(30, "F", "en", "E_91")
+    assert service.purge(timedelta(days=30)) == 1
+    assert old.stored.id not in repository.rows and recent.stored.id in repository.rows
