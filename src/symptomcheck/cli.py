@@ -192,6 +192,7 @@ def fit(
                 reservoir.items,
                 hidden=int(built.settings["differential_hidden"]),
                 penalty=built.settings["differential_penalty"],
+                members=int(built.settings["differential_members"]),
             )
             built = replace(built, differential=weights)
         built = replace(

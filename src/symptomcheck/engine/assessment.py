@@ -9,7 +9,7 @@ from enum import StrEnum
 import numpy as np
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
-from symptomcheck.engine.differential import differential
+from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
 from symptomcheck.engine.posterior import normalise
@@ -126,7 +126,10 @@ class Engine:
         for code, answer in answers:
             if answer.status is AnswerStatus.UNKNOWN:
                 known_absent[0, tables.evidence_index(code)] = False
-        result = differential(tables, self.model.differential, log_posterior[None, :], present, known_absent, values)
+        demographics = demographic_features([age], [sex])
+        result = differential(
+            tables, self.model.differential, log_posterior[None, :], present, known_absent, values, demographics
+        )
         p_list = result.p[0]
         ranked = []
         for d in np.argsort(-p_list, kind="stable"):

@@ -4,14 +4,15 @@ A naive-Bayes posterior ranks the most likely condition well but collapses onto 
 keeps in mind (and the severe alternatives not yet ruled out) comes from a second model, learned from the
 labelled differentials of DDXPlus patients: a small network (one hidden layer) giving a score per
 condition from the interview's features (what was answered yes and no, the values named, the tempered
-log-posterior, how much of each condition's own findings has been found present or absent, and which
-condition leads). Conditions enter the list by the set size that
+log-posterior, how much of each condition's own findings has been found present or absent, which
+condition leads, and the person's age band and sex). Conditions enter the list by the set size that
 maximises the expected F1 under those scores; a severe condition enters whenever its score passes
 `severe_threshold`, so severe alternatives stay until they are ruled out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.tables import BoolArray, Tables
 from symptomcheck.model.artifact import DifferentialWeights, FloatArray
+from symptomcheck.model.demographics import AGE_BAND_STARTS, age_band, sex_index
 
 LOG_POSTERIOR_FLOOR = -30.0
 LIST_THRESHOLD = 0.01  # without a learned model, the list is the posterior above 1%
@@ -33,14 +35,26 @@ class Differential:
     score: FloatArray  # (N, D) the learned probability that each condition belongs to the list
 
 
+def demographic_features(ages: Sequence[int], sexes: Sequence[str]) -> FloatArray:
+    """The age band and sex of N people, one-hot, shape (N, bands + 2)."""
+    bands = len(AGE_BAND_STARTS)
+    result: FloatArray = np.zeros((len(ages), bands + 2))
+    for n, (age, sex) in enumerate(zip(ages, sexes, strict=True)):
+        result[n, age_band(age)] = 1.0
+        result[n, bands + sex_index(sex)] = 1.0
+    return result
+
+
 def differential_features(
     tables: Tables,
     log_posterior: FloatArray,
     known_present: BoolArray,
     known_absent: BoolArray,
     known_values: BoolArray,
+    demographics: FloatArray,
 ) -> FloatArray:
-    """Features of N interviews, shape (N, F) with F = 2E + 5D + the categorical and multi-choice value rows."""
+    """Features of N interviews, shape (N, F) with F = 2E + 5D + the categorical and multi-choice value rows
+    + the age bands and sexes (`demographic_features`)."""
     relative = np.maximum(log_posterior - log_posterior.max(axis=1, keepdims=True), LOG_POSTERIOR_FLOOR)
     present = known_present.astype(np.float64)
     absent = known_absent.astype(np.float64)
@@ -53,13 +67,17 @@ def differential_features(
     leader = np.zeros_like(log_posterior)
     leader[np.arange(len(leader)), log_posterior.argmax(axis=1)] = 1.0
     values = known_values[:, tables.value_rows].astype(np.float64)
-    return np.hstack([present, absent, relative / 10.0, explained, covered, denied, leader, values])
+    return np.hstack([present, absent, relative / 10.0, explained, covered, denied, leader, values, demographics])
 
 
-def membership_scores(weights: DifferentialWeights, features: FloatArray) -> FloatArray:
-    """The learned probability that each condition belongs to the differential, shape (N, D)."""
+def membership_scores(weights: DifferentialWeights, features: FloatArray, temperature: float = 1.0) -> FloatArray:
+    """The learned probability that each condition belongs to the differential, shape (N, D).
+
+    The network's logits are divided by `temperature`: the network fits its training patients closely and is
+    over-confident on new ones, so a temperature above 1 (chosen on held-out patients) softens its scores.
+    """
     hidden = np.tanh(((features - weights.mean_) / weights.scale_) @ weights.w_ + weights.b_)
-    z = hidden @ weights.w2_ + weights.b2_
+    z = (hidden @ weights.w2_ + weights.b2_) / temperature
     result: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
     return result
 
@@ -84,6 +102,7 @@ def differential(
     known_present: BoolArray,
     known_absent: BoolArray,
     known_values: BoolArray,
+    demographics: FloatArray,
 ) -> Differential:
     """The differential of N interviews.
 
@@ -99,7 +118,9 @@ def differential(
         listed = p > LIST_THRESHOLD
     else:
         score = membership_scores(
-            weights, differential_features(tables, log_posterior, known_present, known_absent, known_values)
+            weights,
+            differential_features(tables, log_posterior, known_present, known_absent, known_values, demographics),
+            tables.settings.get("differential_temperature", 1.0),
         )
         listed = expected_f1_sets(score) | (tables.severe & (score > tables.settings.get("severe_threshold", 0.07)))
     listed[np.arange(n), leader] = True

@@ -13,7 +13,7 @@ import numpy as np
 
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
-from symptomcheck.engine.differential import differential
+from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
 from symptomcheck.evaluation.simulate import simulate
@@ -56,6 +56,7 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
         interviews.known_present,
         interviews.known_absent,
         interviews.known_values,
+        demographic_features([p.age for p in patients], [p.sex for p in patients]),
     )
     p = normalise(interviews.log_posterior)
     urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
