@@ -62,7 +62,9 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
         "SYMPTOMCHECK_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's log goes to a file: a pipe nobody reads would fill up and block it during a long soak
+    log = tempfile.NamedTemporaryFile(prefix="symptomcheck-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -71,7 +73,7 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
         except httpx.HTTPError:
             pass
         if server.poll() is not None:
-            raise SystemExit(f"the server exited: {server.stderr.read().decode() if server.stderr else ''}")
+            raise SystemExit(f"the server exited: {Path(log.name).read_text()[-2000:]}")
         time.sleep(0.1)
     server.kill()
     raise SystemExit("the server did not become ready in 60 s")
@@ -186,8 +188,10 @@ def stored_answers(database_url: str, ids: list[str]) -> dict[str, int]:
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    """The q-quantile (0 < q < 1), interpolated between samples."""
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[round(q * 1000) - 1]
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine as Database
 
@@ -30,6 +31,10 @@ class Container:
     evidence_search: ComplaintSearch  # over every evidence (for integrators building an evidence list)
     model_version: str
     wechat: WeChatService  # the WeChat conversation (its webhook answers only when the channel is configured)
+
+    def purge(self, retention: timedelta) -> int:
+        """Erase what the retention allows no longer: consultations and WeChat conversations; how many."""
+        return self.consultations.purge(retention) + self.wechat.purge(retention)
 
     def close(self) -> None:
         self.database.dispose()

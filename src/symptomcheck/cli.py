@@ -289,9 +289,9 @@ def purge() -> None:
         container = build(settings)
     except (ModelError, KnowledgeError, StorageError) as error:
         _fail(str(error))
-    erased = container.consultations.purge(timedelta(days=settings.retention_days))
+    erased = container.purge(timedelta(days=settings.retention_days))
     container.close()
-    print(f"erased {erased} consultations unchanged for more than {settings.retention_days:g} days")
+    print(f"erased {erased} consultations and conversations unchanged for more than {settings.retention_days:g} days")
 
 
 def main() -> None:

@@ -44,18 +44,19 @@ class Server:
         return result
 
 
-class _Uvicorn(uvicorn.Server):
+class ThreadedUvicorn(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the tests' thread is not the main one
         pass
 
 
-def _serve(container: Container) -> tuple[_Uvicorn, threading.Thread, str]:
+def serve_in_thread(container: Container) -> tuple[ThreadedUvicorn, threading.Thread, str]:
+    """uvicorn serving the app of `container` on a free loopback port, in a thread; (server, thread, url)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(container), log_config=None, access_log=False, lifespan="on")
-    server = _Uvicorn(config)
+    server = ThreadedUvicorn(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -111,14 +112,14 @@ def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 @pytest.fixture(scope="session")
 def start_server(new_database: Callable[[str], str]) -> Iterator[Callable[..., Server]]:
     """Starts a server on a new database of the given kind, with settings overridden; stops them all at the end."""
-    running: list[tuple[_Uvicorn, threading.Thread, Server]] = []
+    running: list[tuple[ThreadedUvicorn, threading.Thread, Server]] = []
 
     def start(kind: str, **overrides: Any) -> Server:
         values: dict[str, Any] = {"api_keys": API_KEY, "rate_limit_per_minute": 0.0, "log_level": "WARNING"}
         values.update(overrides)
         settings = Settings(database_url=new_database(kind), **values)
         container = build(settings)
-        server, thread, url = _serve(container)
+        server, thread, url = serve_in_thread(container)
         handle = Server(url, container, httpx.Client(base_url=url, timeout=30))
         running.append((server, thread, handle))
         return handle

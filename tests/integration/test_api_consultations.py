@@ -219,3 +219,19 @@ def test_an_unknown_id_is_404_in_problem_json(server: Server) -> None:
     assert response.status_code == 404
     assert response.json()["status"] == 404
     assert "no consultation" in response.json()["detail"]
+
+
+def test_an_idempotency_key_reused_with_another_request_never_returns_somebody_elses_consultation(
+    server: Server,
+) -> None:
+    mine = server.http.post(
+        "/v1/consultations", json={"age": 54, "sex": "M", "complaint": "E_53"}, headers={"Idempotency-Key": "1"}
+    )
+    theirs = server.http.post(
+        "/v1/consultations",
+        json={"age": 20, "sex": "F", "language": "fr", "complaint": "E_91"},
+        headers={"Idempotency-Key": "1"},
+    )
+    assert mine.status_code == theirs.status_code == 201
+    assert mine.json()["id"] != theirs.json()["id"]
+    assert theirs.json()["age"] == 20 and theirs.json()["complaint"]["evidence"] == "E_91"

@@ -198,3 +198,25 @@ def test_no_endpoint_reveals_a_consultation_to_a_client_without_its_id_or_a_key(
     for path in reads:
         response = server.http.get(path, params={"text": "fever"} if path == "/v1/search" else None)
         assert secret not in response.text, path
+
+
+def test_a_made_up_api_key_does_not_buy_a_fresh_rate_limit(start_server: Callable[..., Server]) -> None:
+    server = start_server("sqlite", rate_limit_per_minute=6, rate_limit_burst=3)
+    codes = [
+        server.http.get("/v1/knowledge/triage-levels", headers={"X-API-Key": f"junk{n}"}).status_code for n in range(6)
+    ]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429, 429]
+
+
+def test_the_wechat_webhook_is_not_throttled_by_the_address_limit(start_server: Callable[..., Server]) -> None:
+    # every push comes from Tencent's servers: an address limit would throttle every follower at once
+    server = start_server("sqlite", rate_limit_per_minute=6, rate_limit_burst=3)
+    codes = {server.http.get("/wechat").status_code for _ in range(8)}
+    assert 429 not in codes
+
+
+def test_a_list_cursor_without_a_time_zone_is_refused_not_a_server_error(server: Server) -> None:
+    response = server.http.get(
+        "/v1/consultations", headers={"X-API-Key": API_KEY}, params={"updated_before": "2030-01-01T00:00:00"}
+    )
+    _is_problem(response, 422)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,7 +15,7 @@ import pytest
 from processes import ServeProcess
 from sqlalchemy import func, select
 
-from symptomcheck.storage.database import open_database
+from symptomcheck.storage.database import current_revision, head_revision, open_database
 from symptomcheck.storage.tables import AnswerRow
 
 pytestmark = pytest.mark.slow
@@ -104,3 +108,22 @@ def test_concurrent_answers_through_both_instances_apply_once(instances: list[Se
             for id, code, answer in results:
                 if id == state["id"]:
                     assert code == (200 if answer["status"] == winner else 409)
+
+
+def test_processes_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    # every process imports first, then all migrate at the same instant
+    code = (
+        "import sys, time; from symptomcheck.storage.database import migrate, open_database; "
+        "database = open_database(sys.argv[1]); time.sleep(max(0.0, float(sys.argv[2]) - time.time())); "
+        "migrate(database)"
+    )
+    for _ in range(3):
+        (tmp_path / "fresh.db").unlink(missing_ok=True)
+        at = str(time.time() + 4)
+        starts = [subprocess.Popen([sys.executable, "-c", code, url, at], stderr=subprocess.PIPE) for _ in range(4)]
+        errors = [p.communicate(timeout=120)[1].decode() for p in starts]
+        assert [p.returncode for p in starts] == [0, 0, 0, 0], errors
+        database = open_database(url)
+        assert current_revision(database) == head_revision()
+        database.dispose()

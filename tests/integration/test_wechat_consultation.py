@@ -179,5 +179,23 @@ def test_an_emergency_is_said_at_once_before_the_next_question_and_only_once(wec
     assert first.startswith(f"⚠️ {urgent}") and first.index(urgent) < first.index("第 1 题")
     second = sender.say(Profile().reply(wechat_server, sender))
     assert urgent not in second or RESULT_MARK["zh"] in second
+    if RESULT_MARK["zh"] not in second:  # later questions keep a one-line reminder of the advice
+        title = first.splitlines()[1]
+        assert second.startswith(f"⚠️ {title}"), second
     result = finish(wechat_server, sender, second)
     assert result.index("建议您这样做") < result.index("需要考虑的疾病")
+
+
+def test_restarting_erases_the_consultation_left_behind(wechat_server: WeChatServer) -> None:
+    from symptomcheck.services.errors import NotFoundError
+
+    sender = wechat_server.sender()
+    for message in ("hi", "50", "2", "发烧"):
+        sender.say(message)
+    sender.say(Profile().reply(wechat_server, sender))
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.consultation_id is not None
+    old = conversation.consultation_id
+    sender.say("重新开始")
+    with pytest.raises(NotFoundError):
+        wechat_server.container.consultations.snapshot(old)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from wechat_helpers import (
     RESULT_MARK,
+    TOKEN,
     Profile,
     Sender,
     WeChatServer,
@@ -21,6 +22,7 @@ from wechat_helpers import (
     wechat_server,
     wechat_servers,
 )
+from wechatpy.utils import WeChatSigner
 
 __all__ = ["wechat_server", "wechat_servers"]  # fixtures, imported to be found by pytest
 
@@ -226,6 +228,7 @@ def test_no_openid_is_stored_in_clear_anywhere_in_the_database(
 def test_the_retention_purge_also_erases_wechat_conversations_and_replies(
     wechat_servers: WeChatServers, database_kind: str
 ) -> None:
+    from symptomcheck.services.consultations import utc_now
     from symptomcheck.storage.tables import WeChatConversationRow, WeChatMessageRow
 
     server = wechat_servers.start(database_kind)
@@ -233,13 +236,35 @@ def test_the_retention_purge_also_erases_wechat_conversations_and_replies(
     sender.say("1")
     with server.container.database.connect() as connection:
         assert connection.execute(select(WeChatMessageRow)).first() is not None
-    server.container.consultations.purge(timedelta(days=1))  # nothing is that old yet
+    server.container.purge(timedelta(days=1))  # nothing is that old yet
     assert server.conversation(sender) is not None
     time.sleep(0.01)
-    server.container.consultations.purge(timedelta(0))
+    server.container.purge(timedelta(0))
     assert server.conversation(sender) is None
     with server.container.database.connect() as connection:
         assert connection.execute(select(WeChatConversationRow)).first() is None
+        assert connection.execute(select(WeChatMessageRow)).first() is not None  # kept an hour, for retries
+    an_hour_later = utc_now() + timedelta(hours=1, seconds=1)
+    server.container.wechat.repository.purge(an_hour_later, an_hour_later - timedelta(hours=1))
+    with server.container.database.connect() as connection:
         assert connection.execute(select(WeChatMessageRow)).first() is None
     # the person simply starts again
     assert "年龄" in sender.say("你好")
+
+
+def test_in_plain_mode_a_signature_cannot_carry_another_message(
+    wechat_servers: WeChatServers, database_kind: str
+) -> None:
+    server = wechat_servers.start(database_kind, safe=False)
+    victim, intruder = server.sender(), server.sender()
+    timestamp, nonce = str(int(time.time())), "1234567890"
+    signer = WeChatSigner()
+    signer.add_data(TOKEN, timestamp, nonce)
+    params = {"signature": signer.signature, "timestamp": timestamp, "nonce": nonce}
+    first = victim.text_xml("你好")[0].encode()
+    assert server.http.post(f"{server.url}/wechat", params=params, content=first).status_code == 200
+    assert server.http.post(f"{server.url}/wechat", params=params, content=first).status_code == 200  # a retry
+    forged = intruder.text_xml("结果")[0].encode()
+    refused = server.http.post(f"{server.url}/wechat", params=params, content=forged)
+    assert refused.status_code == 403 and b"already used" in refused.content
+    assert server.conversation(intruder) is None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import random
 import secrets
-import socket
 import string
 import threading
 import time
@@ -21,12 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from wechatpy import parse_message as wechatpy_parse
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from symptomcheck.api.app import create_app
+from conftest import ThreadedUvicorn, serve_in_thread
 from symptomcheck.bootstrap import Container, build
 from symptomcheck.config import Settings
 from symptomcheck.engine.answers import AnswerStatus
@@ -144,18 +142,13 @@ def wechatpy_parse_envelope(xml: str) -> dict[str, str]:
 # --- servers that can be restarted on the same database ------------------------------------------------------
 
 
-class _Uvicorn(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the tests' thread is not the main one
-        pass
-
-
 @dataclass
 class WeChatServer:
     url: str
     database_url: str
     container: Container
     safe: bool
-    _server: _Uvicorn
+    _server: ThreadedUvicorn
     _thread: threading.Thread
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
@@ -196,20 +189,8 @@ class WeChatServers:
         values: dict[str, Any] = {"rate_limit_per_minute": 0.0, "log_level": "WARNING", **wechat_settings(safe)}
         values.update(overrides)
         container = build(Settings(database_url=url, **values))
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(create_app(container), log_config=None, access_log=False, lifespan="on")
-        server = _Uvicorn(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-        handle = WeChatServer(f"http://127.0.0.1:{port}", url, container, safe, server, thread)
+        server, thread, base_url = serve_in_thread(container)
+        handle = WeChatServer(base_url, url, container, safe, server, thread)
         self.running.append(handle)
         return handle
 

@@ -79,9 +79,6 @@ class MemoryRepository:
     def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
         return sorted(self.rows.values(), key=lambda s: s.updated, reverse=True)[:limit]
 
-    def count_answers(self, id: str) -> int:
-        return self.rows[id].consultation.questions_asked
-
     def ping(self) -> None:
         pass
 

@@ -39,9 +39,9 @@ async def _purge_forever(container: Container) -> None:
     retention = timedelta(days=container.settings.retention_days)
     while True:
         try:
-            erased = await run_in_threadpool(container.consultations.purge, retention)
+            erased = await run_in_threadpool(container.purge, retention)
             if erased:
-                log.info("purged expired consultations", extra={"erased": erased})
+                log.info("purged expired consultations and conversations", extra={"erased": erased})
         except Exception:
             log.exception("purge failed; will try again")
         await asyncio.sleep(container.settings.purge_interval_seconds)
@@ -89,6 +89,6 @@ def create_app(container: Container) -> FastAPI:
         limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         metrics=metrics,
         max_body=settings.max_body_bytes,
-        trust_forwarded_for=settings.trust_forwarded_for,
+        api_keys=settings.api_key_set,
     )
     return app

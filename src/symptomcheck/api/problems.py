@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from symptomcheck.services.errors import (
@@ -121,14 +122,15 @@ async def _service(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _storage(request: Request, error: Exception) -> JSONResponse:
-    log.error("storage unavailable: %s", error)
+    log.error("storage unavailable: %s", type(error).__name__)  # never the statement's parameters
     return problem(
         503, "the service cannot reach its database just now: try again shortly", headers={"Retry-After": "5"}
     )
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.scope.get("route_path", "?"))
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    log.exception("unexpected error on %s %s", request.method, route)
     return problem(500, "something went wrong on our side: try again, and if it persists tell the service's operator")
 
 
@@ -138,4 +140,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service)
     app.add_exception_handler(StorageError, _storage)
     app.add_exception_handler(DBAPIError, _storage)
+    app.add_exception_handler(PoolTimeoutError, _storage)
     app.add_exception_handler(Exception, _unexpected)

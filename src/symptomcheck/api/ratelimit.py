@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 
@@ -19,7 +20,8 @@ class RateLimiter:
         self.burst = float(burst)
         self.clock = clock
         self.max_clients = max_clients
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, time of last refill)
+        # client -> (tokens, time of last refill), least recently seen first
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -34,16 +36,10 @@ class RateLimiter:
         with self._lock:
             tokens, last = self._buckets.get(client, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens < 1.0:
-                self._buckets[client] = (tokens, now)
-                return (1.0 - tokens) / self.rate
-            if len(self._buckets) >= self.max_clients and client not in self._buckets:
-                self._forget_full(now)
-            self._buckets[client] = (tokens - 1.0, now)
-            return 0.0
-
-    def _forget_full(self, now: float) -> None:
-        """Drop the clients whose bucket has refilled: they are indistinguishable from new ones."""
-        full = [c for c, (t, last) in self._buckets.items() if t + (now - last) * self.rate >= self.burst]
-        for client in full:
-            del self._buckets[client]
+            wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+            self._buckets[client] = (tokens - 1.0 if wait == 0.0 else tokens, now)
+            self._buckets.move_to_end(client)
+            if len(self._buckets) > self.max_clients:
+                # the least recently seen client goes: its bucket has refilled by now, or it is gone
+                self._buckets.popitem(last=False)
+            return wait

@@ -15,6 +15,7 @@ Answering is idempotent and safe under concurrency:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -125,14 +126,20 @@ class ConsultationService:
     def start(
         self, age: int, sex: str, language: Language, complaint: str, creation_key: str | None = None
     ) -> tuple[Snapshot, bool]:
-        """Create a consultation; with a creation key, a retried request returns the first one (created False)."""
+        """Create a consultation; with a creation key, a retried request returns the first one (created False).
+
+        The key is stored only combined with what the request asks (a SHA-256 of both), so the same key sent
+        with another request starts another consultation: a key never gives access to somebody else's.
+        """
         if creation_key is not None and not creation_key.isprintable():
             raise InvalidRequestError("the Idempotency-Key must be printable text of at most 200 characters")
+        code = self.resolve_complaint(complaint)
         if creation_key is not None:
+            request = f"{age}|{sex}|{language}|{code}|{creation_key}"
+            creation_key = hashlib.sha256(request.encode("utf-8")).hexdigest()
             existing = self.repository.get_by_creation_key(creation_key)
             if existing is not None:
                 return Snapshot(existing, assess(self.engine, existing.consultation)), False
-        code = self.resolve_complaint(complaint)
         try:
             consultation = start(self.engine, age, sex, language, code)
         except (ConsultationError, AnswerError) as error:
@@ -164,12 +171,12 @@ class ConsultationService:
             assessment = assess(self.engine, consultation)
             if turn != current or question != assessment.next_question:
                 raise self._stale(f"the answer is for {question} at turn {turn}", assessment, current)
+            updated = consultation.answered(question, given)
             try:
-                updated = consultation.answered(question, given)
-                self.engine.validate(updated.answers)
+                after = assess(self.engine, updated)  # refuses an answer that does not fit its question
             except (ConsultationError, AnswerError) as error:
                 raise InvalidRequestError(str(error)) from None
-            snapshot = self._save(stored, updated)
+            snapshot = self._save(stored, updated, after)
             if snapshot is not None:
                 return snapshot
         raise ConcurrentUpdateError(f"consultation {id} keeps changing under concurrent requests: try again")
@@ -220,8 +227,10 @@ class ConsultationService:
 
     # -- helpers -------------------------------------------------------------------------------------------
 
-    def _save(self, stored: StoredConsultation, updated: Consultation) -> Snapshot | None:
-        assessment = assess(self.engine, updated)
+    def _save(
+        self, stored: StoredConsultation, updated: Consultation, assessment: Assessment | None = None
+    ) -> Snapshot | None:
+        assessment = assessment or assess(self.engine, updated)
         saved = self.repository.save(stored, updated, self.clock(), self._summary(assessment))
         return Snapshot(saved, assessment) if saved is not None else None
 

@@ -62,10 +62,6 @@ class ConsultationRepository(Protocol):
         """The most recently changed consultations first, `limit` at most, older than `updated_before`."""
         ...
 
-    def count_answers(self, id: str) -> int:
-        """How many answers of the consultation are stored (its answers table, not its document)."""
-        ...
-
     def ping(self) -> None:
         """Raise if the database cannot be reached or its schema is not the current one."""
         ...

@@ -133,6 +133,15 @@ class ConsultationView:
     transcript: tuple[TranscriptEntry, ...] = field(default=())
 
 
+def question_kind(evidence: Evidence) -> QuestionKind:
+    """How a question is answered: yes/no, one value, several values, or a number on a 0-10 scale."""
+    if evidence.kind is EvidenceKind.BINARY:
+        return "yes_no"
+    if evidence.scale is not None:
+        return "scale"
+    return "several" if evidence.kind is EvidenceKind.MULTI else "one"
+
+
 class Presenter:
     """Builds the views of one knowledge base's consultations and assessments."""
 
@@ -145,17 +154,14 @@ class Presenter:
 
     def question(self, code: str, assessment: Assessment | None, language: Language) -> QuestionView:
         evidence = self.knowledge.evidence(code)
+        kind = question_kind(evidence)
         scale = None
         options: tuple[Option, ...] = ()
-        if evidence.kind is EvidenceKind.BINARY:
-            kind: QuestionKind = "yes_no"
-        elif evidence.scale is not None:
-            kind = "scale"
+        if evidence.scale is not None:
             low, high = evidence.scale
             numbers = [int(v.code) for v in evidence.values]
             scale = Scale(min(numbers), max(numbers), low[language], high[language])
-        else:
-            kind = "several" if evidence.kind is EvidenceKind.MULTI else "one"
+        elif kind != "yes_no":
             options = tuple(Option(v.code, v.text[language]) for v in evidence.values)
         reason = None
         if assessment is not None and assessment.question_reason is not None:

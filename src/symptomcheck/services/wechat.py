@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from symptomcheck.knowledge import Language
 from symptomcheck.services.consultations import COMPLAINT_MATCH, ConsultationService, Snapshot, utc_now
@@ -45,6 +45,9 @@ from symptomcheck.services.wechat_replies import Replies
 from symptomcheck.services.wechat_repository import Conversation, WeChatRepository
 
 MAX_ATTEMPTS = 5
+# a stored reply only serves WeChat's retries (seconds) within the protocol's 5-minute replay window; it holds
+# health texts, so it is kept an hour, not for the whole retention
+REPLIES_KEPT = timedelta(hours=1)
 # a complaint starts the consultation at once when its best match is this much better than the next one
 CLEAR_LEAD = 0.2
 MAX_CANDIDATES = 5
@@ -103,7 +106,8 @@ class WeChatService:
         """A (re)subscription: the welcome, and the conversation starts from the beginning."""
 
         def welcome(c: Conversation) -> Step:
-            return Step(c.restarted(), self.replies.welcome(c.language, subscribed=True))
+            self._erase_consultation(c)
+            return Step(c.restarted(), self.replies.welcome(c.language, subscribed=True), applied=True)
 
         return self._process(openid_hash, message_key, welcome)
 
@@ -121,6 +125,11 @@ class WeChatService:
             if consultation_id is not None:
                 with suppress(NotFoundError):
                     self.consultations.delete(consultation_id)
+
+    def purge(self, retention: timedelta) -> int:
+        """Erase the conversations left unchanged for longer than ``retention``, and stored replies over an hour old."""
+        now = self.clock()
+        return self.repository.purge(now - retention, now - REPLIES_KEPT)
 
     # -- processing once -----------------------------------------------------------------------------------
 
@@ -155,9 +164,10 @@ class WeChatService:
             return self._switch_language(c, language)
         match command(text):
             case "restart":
+                self._erase_consultation(c)  # a new consultation starts: the old one is not kept behind
                 fresh = c.restarted()
                 note = self.replies.t(fresh.language, "wechat_restarted")
-                return Step(fresh, self.replies.prompt(fresh.language, "wechat_age_prompt", note))
+                return Step(fresh, self.replies.prompt(fresh.language, "wechat_age_prompt", note), applied=True)
             case "help":
                 return self._prompt(c, with_help=True)
             case "back":
@@ -186,6 +196,11 @@ class WeChatService:
                 return self._on_answer(c, text)
             case "done":
                 return self._prompt(c)
+
+    def _erase_consultation(self, c: Conversation) -> None:
+        if c.consultation_id is not None:
+            with suppress(NotFoundError):
+                self.consultations.delete(c.consultation_id)
 
     def _t(self, c: Conversation, key: str, **values: object) -> str:
         return self.replies.t(c.language, key, **values)
@@ -259,8 +274,7 @@ class WeChatService:
                 pass
         assert c.consultation_id is not None
         if c.turn == 0:  # before the first question is only the complaint: ask it again, in a new consultation
-            with suppress(NotFoundError):
-                self.consultations.delete(c.consultation_id)
+            self._erase_consultation(c)
             moved = c.moved(stage="complaint", consultation_id=None, question=None, turn=0, warned=False)
             return Step(moved, self.replies.prompt(c.language, "complaint_prompt", went_back), applied=True)
         try:

@@ -100,12 +100,18 @@ class Replies:
         note: str = "",
         warn: bool = False,
     ) -> str:
-        """The current question, numbered answers and how to reply; ``warn`` puts the emergency advice first."""
+        """The current question, numbered answers and how to reply; ``warn`` puts the emergency advice first.
+
+        After the full warning, every later question keeps a one-line reminder of the advice while an emergency
+        is still likely: a person who skimmed or lost the warning must not answer on without it.
+        """
         question = assessment.question
         assert question is not None
         segments = []
         if warn:
             segments += [Segment(self.emergency(language, assessment.triage)), Segment(assessment.triage.action, 3)]
+        elif assessment.triage.emergency_now:
+            segments.append(Segment(f"⚠️ {assessment.triage.title}"))
         segments.append(Segment(note, 2))
         progress = self.t(language, "question_progress", n=assessment.questions_asked + 1, max=assessment.max_questions)
         segments.append(Segment(f"【{progress}】", 4))
@@ -165,6 +171,3 @@ class Replies:
         segments.append(Segment(self.knowledge.disclaimer[language]))
         segments.append(Segment(self.t(language, "wechat_result_footer"), 1))
         return segments
-
-    def done(self, language: Language) -> str:
-        return self.t(language, "wechat_done")

@@ -72,6 +72,7 @@ class WeChatRepository(Protocol):
         """Erase the conversation and its stored replies; return the consultation id it held, if any."""
         ...
 
-    def purge(self, updated_before: datetime) -> int:
-        """Erase conversations not changed since ``updated_before``, and replies older; return how many."""
+    def purge(self, updated_before: datetime, replies_before: datetime) -> int:
+        """Erase conversations not changed since ``updated_before`` and stored replies older than
+        ``replies_before``; return how many conversations."""
         ...

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +15,6 @@ from symptomcheck.interview import Consultation, Turn
 from symptomcheck.services.repository import DuplicateKeyError, StoredConsultation, Summary
 from symptomcheck.storage.database import check_schema
 from symptomcheck.storage.tables import AnswerRow, ConsultationRow
-from symptomcheck.storage.wechat_repository import purge_wechat
 
 
 def _answer_row(id: str, turn: int, t: Turn, now: datetime) -> AnswerRow:
@@ -147,8 +146,6 @@ class SqlConsultationRepository:
             ).all()
             for start in range(0, len(ids), 500):
                 session.execute(delete(AnswerRow).where(AnswerRow.consultation_id.in_(ids[start : start + 500])))
-            # the WeChat conversations and replies follow the same retention (they may hold health texts)
-            purge_wechat(session, updated_before)
             return len(ids)
 
     def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
@@ -159,10 +156,6 @@ class SqlConsultationRepository:
             rows = session.scalars(query).all()
             stored = [self._read(session, row) for row in rows]
             return [s for s in stored if s is not None]
-
-    def count_answers(self, id: str) -> int:
-        with self._sessions.begin() as session:
-            return int(session.scalar(select(func.count()).where(AnswerRow.consultation_id == id)) or 0)
 
     def ping(self) -> None:
         check_schema(self.engine)

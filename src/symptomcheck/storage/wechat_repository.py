@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from symptomcheck.services.wechat_repository import STAGES, Conversation
 from symptomcheck.storage.tables import WeChatConversationRow, WeChatMessageRow
@@ -46,13 +46,6 @@ def _conversation(row: WeChatConversationRow) -> Conversation:
         version=row.version,
         updated=row.updated,
     )
-
-
-def purge_wechat(session: Session, updated_before: datetime) -> int:
-    """Erase the conversations and stored replies left unchanged since ``updated_before`` (in ``session``)."""
-    gone = session.execute(delete(WeChatConversationRow).where(WeChatConversationRow.updated < updated_before))
-    session.execute(delete(WeChatMessageRow).where(WeChatMessageRow.created < updated_before))
-    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 class SqlWeChatRepository:
@@ -123,6 +116,8 @@ class SqlWeChatRepository:
             session.execute(delete(WeChatMessageRow).where(WeChatMessageRow.openid_hash == openid_hash))
             return consultation_id
 
-    def purge(self, updated_before: datetime) -> int:
+    def purge(self, updated_before: datetime, replies_before: datetime) -> int:
         with self._sessions.begin() as session:
-            return purge_wechat(session, updated_before)
+            gone = session.execute(delete(WeChatConversationRow).where(WeChatConversationRow.updated < updated_before))
+            session.execute(delete(WeChatMessageRow).where(WeChatMessageRow.created < replies_before))
+            return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import AwareDatetime
 
 from symptomcheck.api.deps import ApiKeyDep, ContainerDep, LangQuery, MetricsDep, ServiceDep
 from symptomcheck.api.problems import PROBLEM
@@ -22,6 +22,7 @@ from symptomcheck.api.schemas import (
 )
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.services.consultations import Snapshot
+from symptomcheck.services.errors import NotFoundError
 from symptomcheck.services.views import ConsultationView, QuestionView
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
@@ -101,7 +102,9 @@ def create(
 def list_consultations(
     service: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    updated_before: Annotated[datetime | None, Query(description="for the next page: the last item's updated")] = None,
+    updated_before: Annotated[
+        AwareDatetime | None, Query(description="for the next page: the last item's updated (with its offset)")
+    ] = None,
 ) -> ConsultationList:
     stored = service.list(limit, updated_before)
     items = [
@@ -133,7 +136,7 @@ def export(
     service: ServiceDep,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    updated_before: Annotated[datetime | None, Query()] = None,
+    updated_before: Annotated[AwareDatetime | None, Query(description="only consultations changed before")] = None,
 ) -> StreamingResponse:
     ids = [s.id for s in service.list(limit, updated_before)]
 
@@ -141,7 +144,7 @@ def export(
         for id in ids:
             try:
                 bundle = service.fhir(id, container.model_version)
-            except Exception:  # erased meanwhile
+            except NotFoundError:  # erased meanwhile; anything else must cut the stream short, visibly
                 continue
             yield json.dumps(bundle, ensure_ascii=False).encode() + b"\n"
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from symptomcheck.api.deps import ContainerDep
 from symptomcheck.api.routes.consultations import problem_response
 from symptomcheck.api.schemas import ConditionInfo, EvidenceInfo, OptionInfo, TriageLevelInfo
-from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
+from symptomcheck.knowledge import Evidence, KnowledgeBase, Language, TriageLevel
+from symptomcheck.services.views import question_kind
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 LangParam = Annotated[Language, Query(description="the language of the texts")]
@@ -24,19 +25,11 @@ def _condition(knowledge: KnowledgeBase, code: str, lang: Language) -> Condition
     )  # fmt: skip
 
 
-def _kind(evidence: Evidence) -> str:
-    if evidence.kind is EvidenceKind.BINARY:
-        return "yes_no"
-    if evidence.is_scale:
-        return "scale"
-    return "several" if evidence.kind is EvidenceKind.MULTI else "one"
-
-
 def _evidence(container: ContainerDep, evidence: Evidence, lang: Language) -> EvidenceInfo:
     return EvidenceInfo(
         id=evidence.code,
         question=evidence.question[lang],
-        kind=_kind(evidence),  # type: ignore[arg-type]
+        kind=question_kind(evidence),
         antecedent=evidence.is_antecedent,
         parent=evidence.parent,
         options=[OptionInfo(id=v.code, text=v.text[lang]) for v in evidence.values],

@@ -15,10 +15,13 @@ for it, as messages of one person are processed one at a time), so the person st
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -33,6 +36,7 @@ from symptomcheck.channels.wechat.errors import (
     WrongAppIdError,
 )
 from symptomcheck.channels.wechat.protocol import (
+    DEFAULT_MAX_AGE_SECONDS,
     IncomingMessage,
     WeChatConfig,
     fit_reply,
@@ -49,11 +53,40 @@ NOT_CONFIGURED = "the WeChat channel is not configured (set SYMPTOMCHECK_WECHAT_
 SLOW_SECONDS = 4.0  # WeChat gives up on a reply after 5 s
 
 
+class SignatureLedger:
+    """In plain mode the signature covers the token, timestamp and nonce but not the body, so a signed URL seen
+    once (in a proxy's log, say) could carry any body within the replay window. The ledger remembers, for that
+    window, which body each signature came with, and refuses the same signature with another body (the same
+    body again is WeChat's own retry). It lives in the process: each instance guards the pushes it receives.
+    """
+
+    def __init__(self, window_seconds: float = DEFAULT_MAX_AGE_SECONDS, max_entries: int = 100_000) -> None:
+        self.window = window_seconds
+        self.max_entries = max_entries
+        self._seen: OrderedDict[tuple[str, str, str], tuple[bytes, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def admit(self, signature: str, timestamp: str, nonce: str, body: bytes, now: float) -> bool:
+        digest = hashlib.sha256(body).digest()
+        key = (signature, timestamp, nonce)
+        with self._lock:
+            while self._seen and (
+                next(iter(self._seen.values()))[1] < now - self.window or len(self._seen) > self.max_entries
+            ):
+                self._seen.popitem(last=False)
+            seen = self._seen.get(key)
+            if seen is not None:
+                return seen[0] == digest
+            self._seen[key] = (digest, now)
+            return True
+
+
 @dataclass(frozen=True)
 class WeChatChannel:
     config: WeChatConfig
     openid_key: bytes
     service: WeChatService
+    ledger: SignatureLedger = field(default_factory=SignatureLedger)
 
     def answer(self, incoming: IncomingMessage) -> str | None:
         """The reply text to a message or event, or None when no reply is due."""
@@ -139,6 +172,8 @@ async def receive(request: Request) -> Response:
         )
     except WeChatProtocolError as error:
         raise _refusal(error) from None
+    if not channel.config.safe_mode and not channel.ledger.admit(signature, timestamp, nonce, body, time.time()):
+        raise HTTPException(403, "refused by the WeChat webhook: this signature was already used with another message")
     reply = await run_in_threadpool(channel.answer, incoming)
     elapsed = time.monotonic() - started
     if elapsed > SLOW_SECONDS:
