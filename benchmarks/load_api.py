@@ -54,12 +54,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    database_url: str, port: int, workers: int = 1, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`symptomcheck serve` in its own process, once it is ready; `settings` adds SYMPTOMCHECK_* variables."""
     env = {
         **os.environ,
         "SYMPTOMCHECK_DATABASE_URL": database_url,
         "SYMPTOMCHECK_RATE_LIMIT_PER_MINUTE": "0",  # one client address stands for every simulated patient
         "SYMPTOMCHECK_LOG_LEVEL": "WARNING",
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(port), "--workers", str(workers)]
     # the server's log goes to a file: a pipe nobody reads would fill up and block it during a long soak

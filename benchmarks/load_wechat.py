@@ -18,14 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import secrets
-import socket
 import statistics
 import string
 import subprocess
-import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -33,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from load_api import free_port, start_server
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
@@ -44,37 +42,11 @@ ACCOUNT = "gh_0123456789ab"
 COMPLAINTS = ["发烧", "咳嗽", "拉肚子", "胸痛", "呼吸困难", "fever", "cough"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(database_url: str, port: int, safe: bool) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SYMPTOMCHECK_DATABASE_URL": database_url,
-        "SYMPTOMCHECK_RATE_LIMIT_PER_MINUTE": "0",  # every simulated user comes from one address
-        "SYMPTOMCHECK_LOG_LEVEL": "WARNING",
-        "SYMPTOMCHECK_WECHAT_TOKEN": TOKEN,
-    }
+def start_wechat_server(database_url: str, port: int, safe: bool) -> subprocess.Popen[bytes]:
+    settings = {"SYMPTOMCHECK_WECHAT_TOKEN": TOKEN}
     if safe:
-        env.update(SYMPTOMCHECK_WECHAT_APP_ID=APP_ID, SYMPTOMCHECK_WECHAT_AES_KEY=AES_KEY)
-    command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            error = server.stderr.read().decode() if server.stderr else ""
-            raise SystemExit(f"symptomcheck serve exited: {error[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.kill()
-    raise SystemExit("symptomcheck serve did not become ready")
+        settings.update(SYMPTOMCHECK_WECHAT_APP_ID=APP_ID, SYMPTOMCHECK_WECHAT_AES_KEY=AES_KEY)
+    return start_server(database_url, port, settings=settings)
 
 
 class User:
@@ -191,15 +163,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         port = free_port()
-        server = start_server(database_url, port, args.safe)
+        server = start_wechat_server(database_url, port, args.safe)
         try:
             report = asyncio.run(run(f"http://127.0.0.1:{port}", args.senders, args.think, args.safe, args.seed))
             report["database"] = database_url.split(":", 1)[0]
         finally:
             server.terminate()
             server.wait(timeout=30)
-            if server.stderr is not None:
-                server.stderr.close()
     print(json.dumps(report, indent=2))
 
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,31 +67,13 @@ class WebServer:
 
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    import uvicorn
-
-    from symptomcheck.api.app import create_app
+    from live_server import serve_in_thread
     from symptomcheck.bootstrap import build
     from symptomcheck.config import Settings
 
-    class Quiet(uvicorn.Server):
-        def install_signal_handlers(self) -> None:  # the tests' thread is not the main one
-            pass
-
     database = tmp_path_factory.mktemp("web") / "symptomcheck.db"
     container = build(Settings(database_url=f"sqlite:///{database}", rate_limit_per_minute=0.0, log_level="WARNING"))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = Quiet(uvicorn.Config(create_app(container), log_config=None, access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{port}"
+    server, thread, url = serve_in_thread(container)
     http = httpx.Client(base_url=url, timeout=30)
     try:
         yield WebServer(url, http)
@@ -102,7 +81,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
         http.close()
         server.should_exit = True
         thread.join(timeout=10)
-        sock.close()
+        container.close()
         container.close()
 
 

@@ -11,7 +11,7 @@ import pytest
 from api_helpers import PROBLEM, answer_current
 from sqlalchemy import text
 
-from conftest import Server
+from live_server import Server
 
 NO = {"status": "absent", "values": []}
 HOSTILE = [

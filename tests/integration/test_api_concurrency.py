@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from api_helpers import stored_answers
 
-from conftest import Server
+from live_server import Server
 
 NO = {"status": "absent", "values": []}
 YES = {"status": "present", "values": []}

@@ -7,7 +7,7 @@ from typing import Any
 
 from api_helpers import PROBLEM, answer_current, stored_answers, wire_answer
 
-from conftest import Server
+from live_server import Server
 from symptomcheck.knowledge import KnowledgeBase
 from symptomcheck.patients import read_patients
 

@@ -8,7 +8,7 @@ from typing import Any
 from api_helpers import answer_current, wire_answer
 from fhir.resources.R4B.bundle import Bundle
 
-from conftest import Server
+from live_server import Server
 from symptomcheck.knowledge import KnowledgeBase
 from symptomcheck.patients import read_patients
 

@@ -13,7 +13,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from conftest import Server
+from live_server import Server
 
 pytestmark = pytest.mark.slow
 EXAMPLES_PER_OPERATION = 60

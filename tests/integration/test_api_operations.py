@@ -11,7 +11,7 @@ import httpx
 import pytest
 from api_helpers import PROBLEM, answer_current, stored_answers
 
-from conftest import API_KEY, Server
+from live_server import API_KEY, Server
 from symptomcheck.services.consultations import utc_now
 
 NO = {"status": "absent", "values": []}

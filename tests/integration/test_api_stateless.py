@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api_helpers import PROBLEM
 
-from conftest import Server
+from live_server import Server
 from symptomcheck.knowledge import KnowledgeBase
 
 

@@ -24,7 +24,7 @@ from wechatpy import parse_message as wechatpy_parse
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from conftest import ThreadedUvicorn, serve_in_thread
+from live_server import ThreadedUvicorn, serve_in_thread
 from symptomcheck.bootstrap import Container, build
 from symptomcheck.config import Settings
 from symptomcheck.engine.answers import AnswerStatus

@@ -25,7 +25,7 @@ from symptomcheck.channels.wechat import (
 )
 
 if TYPE_CHECKING:  # the stand-in for WeChat comes as a fixture; its class is imported for annotations only
-    from conftest import FakeWeChat
+    from wechat_peer import FakeWeChat
 
 # --- the account's settings --------------------------------------------------------------------------------------
 

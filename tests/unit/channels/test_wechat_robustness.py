@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from symptomcheck.channels.wechat import StaleTimestampError, WeChatProtocolError, verify_url
 
 if TYPE_CHECKING:  # the stand-in for WeChat comes as a fixture; its class is imported for annotations only
-    from conftest import FakeWeChat
+    from wechat_peer import FakeWeChat
 
 # The `wechat` fixture is a stateless value, so sharing it across generated examples is safe.
 PROPERTY = settings(

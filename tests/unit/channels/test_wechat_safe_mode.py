@@ -22,7 +22,7 @@ from symptomcheck.channels.wechat import (
 from symptomcheck.channels.wechat.crypto import aes_key_bytes, encrypt
 
 if TYPE_CHECKING:  # the stand-in for WeChat comes as a fixture; its class is imported for annotations only
-    from conftest import FakeWeChat
+    from wechat_peer import FakeWeChat
 
 
 def test_an_encrypted_text_message_is_decrypted_and_parsed(wechat: FakeWeChat) -> None:
