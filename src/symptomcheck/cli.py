@@ -1,4 +1,4 @@
-"""The `symptomcheck` command: consult, serve, evaluate, fit, purge, info."""
+"""The `symptomcheck` command: consult, serve, evaluate, fit, crossvalidate, purge, info."""
 
 from __future__ import annotations
 
@@ -154,6 +154,14 @@ def fit(
     exclude: Annotated[
         list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
     ] = None,
+    counts_only: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--counts-only",
+            help="Patient files counted for the priors whose differentials must not train the differential model "
+            "(files whose patients were selected by their differential).",
+        ),
+    ] = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Patients kept for the differential model.")] = 10000,
     settings: Annotated[list[str] | None, typer.Option("--set", help="Engine setting to store, KEY=NUMBER.")] = None,
 ) -> None:
@@ -163,51 +171,120 @@ def fit(
     except ImportError:
         _fail("fitting the differential model needs scipy: pip install 'symptomcheck[fit]'")
     from symptomcheck.engine.tables import DEFAULT_SETTINGS, compile_tables
-    from symptomcheck.model.building import count_and_sample, identity, stream_patients
-    from symptomcheck.model.fit import import_statistics, load_statistics, provenance
-    from symptomcheck.patients import read_patients
+    from symptomcheck.model.building import prepare_model
 
     knowledge = default_knowledge()
     overrides = _parse_settings(settings or [])
     if out.is_dir():
         _fail(f"--out {out}: is a directory; give a file name such as model.npz")
+    _check_counts_only(patients, counts_only or [])
     try:
-        held_out = {identity(p) for path in exclude or [] for p in read_patients(path, knowledge)}
-        err.print(f"reading {len(patients)} file(s); {len(held_out)} held-out patients excluded")
-        counts, reservoir = count_and_sample(stream_patients(patients, knowledge, held_out), knowledge, sample)
-        sources = [*patients, *(exclude or [])]
+        err.print(f"reading {len(patients)} file(s)")
+        prepared = prepare_model(
+            patients,
+            knowledge,
+            {**DEFAULT_SETTINGS, **overrides},
+            statistics=statistics,
+            exclude=exclude or [],
+            counts_only=counts_only or [],
+            sample=sample,
+        )
+        built, labelled = prepared.model, prepared.labelled
         provenance_note = {"command": " ".join(["symptomcheck fit", *sys.argv[2:]])}
-        if statistics is not None:
-            built = import_statistics(knowledge, load_statistics(statistics), counts, [statistics, *sources])
-        else:
-            built = counts.to_model(
-                provenance("fit from DDXPlus patient records", sources, patients=int(counts.patients.sum()))
-            )
-        built = built.with_settings(**{**DEFAULT_SETTINGS, **overrides})
-        err.print(f"{int(counts.patients.sum())} patients counted; training the differential on {len(reservoir.items)}")
-        if reservoir.items:
+        err.print(
+            f"{built.provenance['patients']} patients counted ({prepared.held_out} held out); "
+            f"training the differential on {len(labelled)}"
+        )
+        if labelled:
             tables = compile_tables(built, knowledge)
-            weights = train_differential(
-                tables,
-                reservoir.items,
-                hidden=int(built.settings["differential_hidden"]),
-                penalty=built.settings["differential_penalty"],
-                members=int(built.settings["differential_members"]),
-            )
-            built = replace(built, differential=weights)
+            built = replace(built, differential=train_differential(tables, labelled))
         built = replace(
             built,
             provenance={
                 **built.provenance,
                 **provenance_note,
-                "held_out_patients": len(held_out),
-                "differential_patients": len(reservoir.items),
+                "held_out_patients": prepared.held_out,
+                "differential_patients": len(labelled),
+                "counts_only": [path.name for path in counts_only or []],
             },
         )
         built.save(out)
     except (PatientFileError, ModelError, KnowledgeError) as error:
         _fail(str(error))
     err.print(f"wrote {out} (model version {built.version})")
+
+
+@app.command()
+def crossvalidate(
+    patients: Annotated[list[Path], typer.Argument(help="DDXPlus patient files (CSV or zip, either release).")],
+    statistics: Annotated[
+        Path | None,
+        typer.Option("--statistics", help="Take likelihoods and priors from the DDXPlus authors' statistics (JSON)."),
+    ] = None,
+    exclude: Annotated[
+        list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
+    ] = None,
+    counts_only: Annotated[
+        list[Path] | None,
+        typer.Option("--counts-only", help="Patient files counted for the priors but not used by the differential."),
+    ] = None,
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Labelled patients to cross-validate on.")] = 10000,
+    folds: Annotated[int, typer.Option("--folds", min=2, max=100, help="Folds.")] = 5,
+    max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=223, help="Questions allowed.")] = 30,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON here.")] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="Engine setting to try, KEY=NUMBER.")] = None,
+) -> None:
+    """Cross-validate the differential model on the labelled patients `fit` would train it on, and print the
+    `evaluate` metrics of the held-out patients (how the differential settings are chosen)."""
+    try:
+        from symptomcheck.evaluation.crossval import cross_validate
+    except ImportError:
+        _fail("fitting the differential model needs scipy: pip install 'symptomcheck[fit]'")
+    from symptomcheck.engine.tables import DEFAULT_SETTINGS
+    from symptomcheck.model.building import prepare_model
+
+    knowledge = default_knowledge()
+    overrides = _parse_settings(settings or [])
+    _check_counts_only(patients, counts_only or [])
+    try:
+        prepared = prepare_model(
+            patients,
+            knowledge,
+            {**DEFAULT_SETTINGS, **overrides},
+            statistics=statistics,
+            exclude=exclude or [],
+            counts_only=counts_only or [],
+            sample=sample,
+        )
+        if len(prepared.labelled) < folds:
+            _fail(f"{len(prepared.labelled)} labelled patients: too few for {folds} folds")
+        with Progress(
+            TextColumn("cross-validating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+        ) as progress:
+            task = progress.add_task("patients", total=len(prepared.labelled))
+            result = cross_validate(
+                prepared.model,
+                knowledge,
+                prepared.labelled,
+                folds,
+                max_turns,
+                progress=lambda n: progress.advance(task, n),
+            )
+    except (PatientFileError, ModelError, KnowledgeError) as error:
+        _fail(str(error))
+    metrics = {key: value for key, value in result.metrics.items() if key != "patients_per_second"}
+    text = json.dumps(metrics, indent=2)
+    print(text)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n", encoding="utf-8")
+
+
+def _check_counts_only(patients: list[Path], counts_only: list[Path]) -> None:
+    given = {path.resolve() for path in patients}
+    for path in counts_only:
+        if path.resolve() not in given:
+            _fail(f"--counts-only {path}: not one of the patient files given; list it as a file to fit too")
 
 
 @app.command()

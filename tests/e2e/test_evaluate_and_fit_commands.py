@@ -271,6 +271,46 @@ def test_fit_with_every_patient_held_out_is_refused_with_code_2(tmp_path: Path, 
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_fit_counts_a_counts_only_file_without_learning_its_differentials(tmp_path: Path, patients_file: Path) -> None:
+    copy = tmp_path / "more_patients.csv"
+    copy.write_bytes(patients_file.read_bytes())
+    model = tmp_path / "m.npz"
+    small = ("--set", "differential_members=1", "--set", "differential_hidden=4")
+    done = cli("fit", patients_file, copy, "--counts-only", copy, "--out", model, "--sample", "40", *small)
+    assert done.returncode == 0, done.stderr
+    provenance = json.loads(cli("info", "--model", model).stdout)["provenance"]
+    assert provenance["patients"] == 40  # both files counted
+    assert provenance["differential_patients"] == 20  # only the first one teaches the differential
+    assert provenance["counts_only"] == ["more_patients.csv"]
+
+
+def test_fit_refuses_a_counts_only_file_that_is_not_fitted(tmp_path: Path, patients_file: Path) -> None:
+    done = cli("fit", patients_file, "--counts-only", tmp_path / "other.csv", "--out", tmp_path / "m.npz")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "--counts-only" in done.stderr and "not one of the patient files given" in done.stderr
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_crossvalidate_prints_the_evaluate_metrics_of_every_held_out_patient(patients_file: Path) -> None:
+    small = ("--set", "differential_members=1", "--set", "differential_hidden=4")
+    done = cli("crossvalidate", patients_file, "--folds", "2", "--max-turns", "10", *small)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(done.stdout)
+    assert set(metrics) == METRIC_KEYS - {"patients_per_second"}  # training time would make it meaningless
+    assert metrics["patients"] == 20
+    assert 1 <= metrics["IL"] <= 11
+    for key in METRIC_KEYS - NOT_RATES:
+        assert 0.0 <= metrics[key] <= 1.0, key
+
+
+def test_crossvalidate_refuses_more_folds_than_patients_with_code_2(patients_file: Path) -> None:
+    done = cli("crossvalidate", patients_file, "--folds", "21")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "20 labelled patients: too few for 21 folds" in done.stderr
+
+
 def test_info_on_a_missing_model_is_refused_with_code_2(tmp_path: Path) -> None:
     done = cli("info", "--model", tmp_path / "none.npz")
     assert done.returncode == 2

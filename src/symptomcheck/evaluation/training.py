@@ -116,16 +116,14 @@ def average_networks(networks: Sequence[DifferentialWeights]) -> DifferentialWei
     )
 
 
-def train_differential(
-    tables: Tables,
-    patients: Sequence[Patient],
-    hidden: int = 64,
-    penalty: float = 1e-3,
-    max_turns: int = 30,
-    members: int = 1,
-) -> DifferentialWeights:
-    """Fit the differential model on `patients` (see the module docstring): `members` networks from seeds 0, 1,
-    ..., averaged into one."""
+def train_differential(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -> DifferentialWeights:
+    """Fit the differential model on `patients` (see the module docstring) with the model's settings:
+    `differential_members` networks of `differential_hidden` units (seeds 0, 1, ...) under the L2 penalty
+    `differential_penalty`, averaged into one."""
+    settings = tables.settings
+    hidden = int(settings["differential_hidden"])
+    penalty = float(settings["differential_penalty"])
+    members = max(int(settings["differential_members"]), 1)
     labels = differential_labels(tables, patients)
     features = training_rows(tables, patients, max_turns)
     both = np.vstack([labels, labels])
