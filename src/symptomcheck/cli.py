@@ -177,7 +177,7 @@ def fit(
     overrides = _parse_settings(settings or [])
     if out.is_dir():
         _fail(f"--out {out}: is a directory; give a file name such as model.npz")
-    _check_counts_only(patients, counts_only or [])
+    _check_listed("--counts-only", patients, counts_only or [])
     try:
         err.print(f"reading {len(patients)} file(s)")
         prepared = prepare_model(
@@ -228,6 +228,10 @@ def crossvalidate(
         list[Path] | None,
         typer.Option("--counts-only", help="Patient files counted for the priors but not used by the differential."),
     ] = None,
+    train_only: Annotated[
+        list[Path] | None,
+        typer.Option("--train-only", help="Patient files that join every fold's training set and are never held out."),
+    ] = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Labelled patients to cross-validate on.")] = 10000,
     folds: Annotated[int, typer.Option("--folds", min=2, max=100, help="Folds.")] = 5,
     max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=223, help="Questions allowed.")] = 30,
@@ -241,11 +245,13 @@ def crossvalidate(
     except ImportError:
         _fail("fitting the differential model needs scipy: pip install 'symptomcheck[fit]'")
     from symptomcheck.engine.tables import DEFAULT_SETTINGS
-    from symptomcheck.model.building import prepare_model
+    from symptomcheck.model.building import identity, prepare_model
+    from symptomcheck.patients import read_patients
 
     knowledge = default_knowledge()
     overrides = _parse_settings(settings or [])
-    _check_counts_only(patients, counts_only or [])
+    _check_listed("--counts-only", patients, counts_only or [])
+    _check_listed("--train-only", patients, train_only or [])
     try:
         prepared = prepare_model(
             patients,
@@ -256,19 +262,23 @@ def crossvalidate(
             counts_only=counts_only or [],
             sample=sample,
         )
-        if len(prepared.labelled) < folds:
-            _fail(f"{len(prepared.labelled)} labelled patients: too few for {folds} folds")
+        fixed = {identity(p) for path in train_only or [] for p in read_patients(path, knowledge)}
+        pool = [p for p in prepared.labelled if identity(p) not in fixed]
+        always = [p for p in prepared.labelled if identity(p) in fixed]
+        if len(pool) < folds:
+            _fail(f"{len(pool)} labelled patients to hold out: too few for {folds} folds")
         with Progress(
             TextColumn("cross-validating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
         ) as progress:
-            task = progress.add_task("patients", total=len(prepared.labelled))
+            task = progress.add_task("patients", total=len(pool))
             result = cross_validate(
                 prepared.model,
                 knowledge,
-                prepared.labelled,
+                pool,
                 folds,
                 max_turns,
                 progress=lambda n: progress.advance(task, n),
+                always_train=always,
             )
     except (PatientFileError, ModelError, KnowledgeError) as error:
         _fail(str(error))
@@ -280,11 +290,11 @@ def crossvalidate(
         json_out.write_text(text + "\n", encoding="utf-8")
 
 
-def _check_counts_only(patients: list[Path], counts_only: list[Path]) -> None:
+def _check_listed(option: str, patients: list[Path], named: list[Path]) -> None:
     given = {path.resolve() for path in patients}
-    for path in counts_only:
+    for path in named:
         if path.resolve() not in given:
-            _fail(f"--counts-only {path}: not one of the patient files given; list it as a file to fit too")
+            _fail(f"{option} {path}: not one of the patient files given; list it as a patient file too")
 
 
 @app.command()

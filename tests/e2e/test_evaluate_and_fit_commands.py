@@ -6,6 +6,7 @@ copied into tests/fixtures/patients_20_fr.csv with its header.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -304,11 +305,30 @@ def test_crossvalidate_prints_the_evaluate_metrics_of_every_held_out_patient(pat
         assert 0.0 <= metrics[key] <= 1.0, key
 
 
+def test_crossvalidate_never_holds_out_a_train_only_file(tmp_path: Path, patients_file: Path) -> None:
+    copy = tmp_path / "more_patients.csv"  # the same records one year older: other patients
+    with (
+        patients_file.open(encoding="utf-8", newline="") as source,
+        copy.open("w", encoding="utf-8", newline="") as out,
+    ):
+        rows = list(csv.DictReader(source))
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "AGE": str(int(row["AGE"]) + 1)} for row in rows)
+    small = ("--set", "differential_members=1", "--set", "differential_hidden=4", "--max-turns", "5")
+    done = cli("crossvalidate", patients_file, copy, "--train-only", copy, "--folds", "2", *small)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["patients"] == 20  # only the first file's patients are held out and scored
+    refused = cli("crossvalidate", patients_file, "--train-only", copy, "--folds", "2")
+    assert refused.returncode == 2
+    assert "--train-only" in refused.stderr and "not one of the patient files given" in refused.stderr
+
+
 def test_crossvalidate_refuses_more_folds_than_patients_with_code_2(patients_file: Path) -> None:
     done = cli("crossvalidate", patients_file, "--folds", "21")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "20 labelled patients: too few for 21 folds" in done.stderr
+    assert "20 labelled patients to hold out: too few for 21 folds" in done.stderr
 
 
 def test_info_on_a_missing_model_is_refused_with_code_2(tmp_path: Path) -> None:

@@ -37,11 +37,11 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "max_turns": 30,
     "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once
     "stop_emergency": 1.01,  # ambulance-level conditions together this likely stop the interview (off: > 1)
-    "severe_threshold": 0.08,  # a severe condition stays listed while its learned score passes this
+    "severe_threshold": 0.12,  # a severe condition stays listed while its learned score passes this
     "differential_hidden": 128,  # hidden units of each network of the learned differential model
-    "differential_penalty": 3e-3,  # their L2 penalty
+    "differential_penalty": 2e-2,  # their L2 penalty
     "differential_members": 3,  # networks (seeds 0, 1, ...) whose logits are averaged, stored as one network
-    "differential_temperature": 1.25,  # the learned model's logits are divided by this (calibration)
+    "differential_temperature": 1.0,  # the learned model's logits are divided by this (calibration)
 }
 
 

@@ -4,7 +4,8 @@ The labelled patients (those that would teach the differential model in `fit`) a
 seeded random order. For each fold, the differential model is trained on the other folds with the model's
 settings, and the fold's patients are interviewed by the DDXPlus protocol with it. The metrics are those of
 `evaluate`, over every fold's patients. The differential model's settings are chosen this way, on the
-training patients, so that a report file stays unseen.
+training patients, so that a report file stays unseen. Patients given as `always_train` join every fold's
+training set and are never held out: how much a file helps the others is measured on the others alone.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def cross_validate(
     max_turns: int = 30,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    always_train: Sequence[Patient] = (),
 ) -> Evaluation:
     """Train on k - 1 folds, interview the k-th, for every fold; the metrics of every held-out patient.
 
@@ -56,7 +58,7 @@ def cross_validate(
     results: list[ChunkResult] = []
     engine = Engine(model, knowledge)
     for fold in range(folds):
-        training = [p for p, k in zip(patients, numbers, strict=True) if k != fold]
+        training = [*(p for p, k in zip(patients, numbers, strict=True) if k != fold), *always_train]
         held_out = [p for p, k in zip(patients, numbers, strict=True) if k == fold]
         engine = Engine(replace(model, differential=train_differential(tables, training, max_turns)), knowledge)
         results.append(interview_chunk(engine, held_out, max_turns))
