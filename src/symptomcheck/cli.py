@@ -19,6 +19,7 @@ from symptomcheck.patients import PatientFileError
 
 if TYPE_CHECKING:
     from symptomcheck.config import Settings
+    from symptomcheck.model.building import Prepared
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="symptomcheck: decision support, not a diagnosis.")
 err = Console(stderr=True)
@@ -26,6 +27,22 @@ err = Console(stderr=True)
 POSITIVE_SETTINGS = ("floor", "multi_floor", "temperature", "max_turns")
 TRADEOFF_FINDINGS_TURNS = (0, 4, 6, 8, 10, 12, 14, 16, 20)
 ModelOption = Annotated[Path, typer.Option("--model", help="A model artifact (.npz); the shipped one by default.")]
+PatientFiles = Annotated[list[Path], typer.Argument(help="DDXPlus patient files (CSV or zip, either release).")]
+StatisticsOption = Annotated[
+    Path | None,
+    typer.Option("--statistics", help="Take likelihoods and priors from the DDXPlus authors' statistics (JSON)."),
+]
+ExcludeOption = Annotated[
+    list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
+]
+CountsOnlyOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--counts-only",
+        help="Patient files counted for the priors whose differentials must not train the differential model "
+        "(files whose patients were selected by their differential).",
+    ),
+]
 
 
 def _fail(message: str) -> NoReturn:
@@ -145,23 +162,11 @@ def _count_rows(path: Path) -> int | None:
 
 @app.command()
 def fit(
-    patients: Annotated[list[Path], typer.Argument(help="DDXPlus patient files (CSV or zip, either release).")],
+    patients: PatientFiles,
     out: Annotated[Path, typer.Option("--out", help="Where to write the model artifact (.npz).")],
-    statistics: Annotated[
-        Path | None,
-        typer.Option("--statistics", help="Take likelihoods and priors from the DDXPlus authors' statistics (JSON)."),
-    ] = None,
-    exclude: Annotated[
-        list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
-    ] = None,
-    counts_only: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--counts-only",
-            help="Patient files counted for the priors whose differentials must not train the differential model "
-            "(files whose patients were selected by their differential).",
-        ),
-    ] = None,
+    statistics: StatisticsOption = None,
+    exclude: ExcludeOption = None,
+    counts_only: CountsOnlyOption = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Patients kept for the differential model.")] = 10000,
     settings: Annotated[list[str] | None, typer.Option("--set", help="Engine setting to store, KEY=NUMBER.")] = None,
 ) -> None:
@@ -170,25 +175,15 @@ def fit(
         from symptomcheck.evaluation.training import train_differential
     except ImportError:
         _fail("fitting the differential model needs scipy: pip install 'symptomcheck[fit]'")
-    from symptomcheck.engine.tables import DEFAULT_SETTINGS, compile_tables
-    from symptomcheck.model.building import prepare_model
+    from symptomcheck.engine.tables import compile_tables
 
     knowledge = default_knowledge()
     overrides = _parse_settings(settings or [])
     if out.is_dir():
         _fail(f"--out {out}: is a directory; give a file name such as model.npz")
-    _check_listed("--counts-only", patients, counts_only or [])
     try:
         err.print(f"reading {len(patients)} file(s)")
-        prepared = prepare_model(
-            patients,
-            knowledge,
-            {**DEFAULT_SETTINGS, **overrides},
-            statistics=statistics,
-            exclude=exclude or [],
-            counts_only=counts_only or [],
-            sample=sample,
-        )
+        prepared = _prepare(patients, overrides, statistics, exclude, counts_only, sample)
         built, labelled = prepared.model, prepared.labelled
         provenance_note = {"command": " ".join(["symptomcheck fit", *sys.argv[2:]])}
         err.print(
@@ -216,18 +211,10 @@ def fit(
 
 @app.command()
 def crossvalidate(
-    patients: Annotated[list[Path], typer.Argument(help="DDXPlus patient files (CSV or zip, either release).")],
-    statistics: Annotated[
-        Path | None,
-        typer.Option("--statistics", help="Take likelihoods and priors from the DDXPlus authors' statistics (JSON)."),
-    ] = None,
-    exclude: Annotated[
-        list[Path] | None, typer.Option("--exclude", help="Patient files whose patients must not be learned from.")
-    ] = None,
-    counts_only: Annotated[
-        list[Path] | None,
-        typer.Option("--counts-only", help="Patient files counted for the priors but not used by the differential."),
-    ] = None,
+    patients: PatientFiles,
+    statistics: StatisticsOption = None,
+    exclude: ExcludeOption = None,
+    counts_only: CountsOnlyOption = None,
     train_only: Annotated[
         list[Path] | None,
         typer.Option("--train-only", help="Patient files that join every fold's training set and are never held out."),
@@ -244,24 +231,14 @@ def crossvalidate(
         from symptomcheck.evaluation.crossval import cross_validate
     except ImportError:
         _fail("fitting the differential model needs scipy: pip install 'symptomcheck[fit]'")
-    from symptomcheck.engine.tables import DEFAULT_SETTINGS
-    from symptomcheck.model.building import identity, prepare_model
+    from symptomcheck.model.building import identity
     from symptomcheck.patients import read_patients
 
     knowledge = default_knowledge()
     overrides = _parse_settings(settings or [])
-    _check_listed("--counts-only", patients, counts_only or [])
     _check_listed("--train-only", patients, train_only or [])
     try:
-        prepared = prepare_model(
-            patients,
-            knowledge,
-            {**DEFAULT_SETTINGS, **overrides},
-            statistics=statistics,
-            exclude=exclude or [],
-            counts_only=counts_only or [],
-            sample=sample,
-        )
+        prepared = _prepare(patients, overrides, statistics, exclude, counts_only, sample)
         fixed = {identity(p) for path in train_only or [] for p in read_patients(path, knowledge)}
         pool = [p for p in prepared.labelled if identity(p) not in fixed]
         always = [p for p in prepared.labelled if identity(p) in fixed]
@@ -288,6 +265,30 @@ def crossvalidate(
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(text + "\n", encoding="utf-8")
+
+
+def _prepare(
+    patients: list[Path],
+    overrides: dict[str, float],
+    statistics: Path | None,
+    exclude: list[Path] | None,
+    counts_only: list[Path] | None,
+    sample: int,
+) -> Prepared:
+    """The counted model and the labelled patients of `fit` and `crossvalidate` (may raise the file errors)."""
+    from symptomcheck.engine.tables import DEFAULT_SETTINGS
+    from symptomcheck.model.building import prepare_model
+
+    _check_listed("--counts-only", patients, counts_only or [])
+    return prepare_model(
+        patients,
+        default_knowledge(),
+        {**DEFAULT_SETTINGS, **overrides},
+        statistics=statistics,
+        exclude=exclude or [],
+        counts_only=counts_only or [],
+        sample=sample,
+    )
 
 
 def _check_listed(option: str, patients: list[Path], named: list[Path]) -> None:
