@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from symptomcheck.knowledge import LANGUAGES, KnowledgeError, default_knowledge
-from symptomcheck.model import SHIPPED_MODEL, ModelError, load_model
+from symptomcheck.model import SHIPPED_MODEL, Model, ModelError, load_model
 from symptomcheck.patients import PatientFileError
+from symptomcheck.visits import VisitFileError
 
 if TYPE_CHECKING:
     from symptomcheck.config import Settings
@@ -169,8 +170,26 @@ def fit(
     counts_only: CountsOnlyOption = None,
     sample: Annotated[int, typer.Option("--sample", min=0, help="Patients kept for the differential model.")] = 10000,
     settings: Annotated[list[str] | None, typer.Option("--set", help="Engine setting to store, KEY=NUMBER.")] = None,
+    visits: Annotated[
+        Path | None,
+        typer.Option(
+            "--visits",
+            help="NCHS visit records (.parquet or .csv, as data/nchs_ambulatory/visits.parquet): fit the broad "
+            "model over the whole condition catalogue.",
+        ),
+    ] = None,
+    holdout_years: Annotated[
+        str,
+        typer.Option(
+            "--holdout-years",
+            help="Visit years left out of the fit, as SETTING:FIRST-LAST,... (settings NAMCS = office, ED).",
+        ),
+    ] = "",
 ) -> None:
-    """Fit a model from patient files (streamed, bounded memory) and write it as a versioned artifact."""
+    """Fit a model from patient files (streamed, bounded memory) and write it as a versioned artifact.
+
+    With --visits, the DDXPlus model is joined with what the visit records say of every catalogue condition
+    (see symptomcheck.model.broad)."""
     try:
         from symptomcheck.evaluation.training import train_differential
     except ImportError:
@@ -181,6 +200,8 @@ def fit(
     overrides = _parse_settings(settings or [])
     if out.is_dir():
         _fail(f"--out {out}: is a directory; give a file name such as model.npz")
+    if holdout_years and visits is None:
+        _fail("--holdout-years leaves visit years out of a fit with --visits; give --visits too")
     try:
         err.print(f"reading {len(patients)} file(s)")
         prepared = _prepare(patients, overrides, statistics, exclude, counts_only, sample)
@@ -191,7 +212,7 @@ def fit(
             f"training the differential on {len(labelled)}"
         )
         if labelled:
-            tables = compile_tables(built, knowledge)
+            tables = compile_tables(built, knowledge.ddxplus())
             built = replace(built, differential=train_differential(tables, labelled))
         built = replace(
             built,
@@ -203,8 +224,10 @@ def fit(
                 "counts_only": [path.name for path in counts_only or []],
             },
         )
+        if visits is not None:
+            built = _broad(built, visits, holdout_years, overrides)
         built.save(out)
-    except (PatientFileError, ModelError, KnowledgeError) as error:
+    except (PatientFileError, ModelError, KnowledgeError, VisitFileError) as error:
         _fail(str(error))
     err.print(f"wrote {out} (model version {built.version})")
 
@@ -282,7 +305,7 @@ def _prepare(
     _check_listed("--counts-only", patients, counts_only or [])
     return prepare_model(
         patients,
-        default_knowledge(),
+        default_knowledge().ddxplus(),
         {**DEFAULT_SETTINGS, **overrides},
         statistics=statistics,
         exclude=exclude or [],
@@ -291,11 +314,144 @@ def _prepare(
     )
 
 
+def _broad(ddxplus: Model, visits: Path, holdout_years: str, overrides: dict[str, float]) -> Model:
+    """The broad model: `ddxplus` joined with the counts of the visit records (with progress)."""
+    from symptomcheck.model.broad import VisitCounts, broad_model
+    from symptomcheck.model.fit import provenance
+    from symptomcheck.visits import parse_years, read_visits
+
+    held_out = parse_years(holdout_years)
+    counts = VisitCounts(default_knowledge())
+    with Progress(
+        TextColumn("counting visits"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+    ) as progress:
+        task = progress.add_task("visits", total=_parquet_rows(visits))
+        for visit in read_visits(visits, exclude_years=held_out):
+            counts.add(visit)
+            progress.advance(task)
+    err.print(
+        f"{int(counts.visits.sum())} visits with a symptom and a catalogue diagnosis counted "
+        f"({len(counts.years)} survey years; held out: {holdout_years or 'none'})"
+    )
+    source = provenance("broad model: DDXPlus joined with NCHS visit records", [visits])
+    return broad_model(
+        ddxplus,
+        counts,
+        overrides,
+        {
+            **source,
+            "held_out_years": sorted(f"{s}:{y}" for s, y in held_out),
+            "command": ddxplus.provenance.get("command"),
+        },
+    )
+
+
+def _parquet_rows(path: Path) -> int | None:
+    try:
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows) if path.suffix == ".parquet" else _count_rows(path)
+    except Exception:  # the reader reports a damaged file with a clear message
+        return None
+
+
 def _check_listed(option: str, patients: list[Path], named: list[Path]) -> None:
     given = {path.resolve() for path in patients}
     for path in named:
         if path.resolve() not in given:
             _fail(f"{option} {path}: not one of the patient files given; list it as a patient file too")
+
+
+VisitsArgument = Annotated[
+    Path, typer.Argument(help="NCHS visit records (.parquet or .csv), as data/nchs_ambulatory/visits.parquet.")
+]
+
+
+@app.command("evaluate-visits")
+def evaluate_visits_command(
+    visits: VisitsArgument,
+    model: ModelOption = SHIPPED_MODEL,
+    holdout_years: Annotated[
+        str,
+        typer.Option(
+            "--holdout-years", help="The visit years to evaluate on (never fitted on), SETTING:FIRST-LAST,..."
+        ),
+    ] = "NAMCS:2009-2010,ED:2019-2021",
+    max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=100, help="Questions allowed.")] = 30,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics and curves as JSON here.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write report.md and plots into this folder.")] = None,
+) -> None:
+    """Evaluate on held-out years of the visit records: diagnosis (top-1/3/5) and triage against what happened
+    (admission, death, triage at arrival), beside a naive-Bayes baseline fitted on the other years."""
+    from symptomcheck.engine.assessment import Engine
+    from symptomcheck.evaluation.visits import evaluate_visits
+    from symptomcheck.evaluation.visits_report import write_visits_report
+    from symptomcheck.visits import parse_years
+
+    knowledge = default_knowledge()
+    try:
+        held_out = parse_years(holdout_years)
+        loaded = load_model(model)
+        fitted = set(loaded.provenance.get("survey_years", []))
+        overlap = sorted(f"{s}:{y}" for s, y in held_out if f"{s}:{y}" in fitted)
+        if overlap:
+            _fail(f"the model was fitted on {', '.join(overlap)}: evaluate on years it never saw")
+        engine = Engine(loaded, knowledge)
+        result = evaluate_visits(visits, engine, knowledge, held_out, max_turns, progress=err.print)
+    except (VisitFileError, ModelError, KnowledgeError, ValueError) as error:
+        _fail(str(error))
+    text = json.dumps(
+        {"metrics": result.metrics, "curve": result.curve, "baseline_curve": result.baseline_curve}, indent=2
+    )
+    print(json.dumps(result.metrics, indent=2))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n", encoding="utf-8")
+    if report is not None:
+        for path in write_visits_report(result, report, holdout_years, loaded.version):
+            err.print(f"wrote {path}")
+
+
+@app.command("catalogue-review")
+def catalogue_review(
+    visits: VisitsArgument,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for coverage.json, triage_review.csv and review.md.")
+    ] = Path("docs/catalogue"),
+) -> None:
+    """Coverage of the symptom visits by the catalogue, and each condition's triage level beside its ED outcomes
+    (ambulance, admission, immediate or emergent triage), with the conditions to review flagged."""
+    from symptomcheck.evaluation.catalogue_review import (
+        coverage,
+        read_notes,
+        review_csv,
+        review_markdown,
+        review_rows,
+    )
+    from symptomcheck.knowledge import DATA_DIR
+    from symptomcheck.model.broad import VisitCounts
+    from symptomcheck.visits import read_visits
+
+    knowledge = default_knowledge()
+    counts = VisitCounts(knowledge)
+    try:
+        with Progress(
+            TextColumn("reading visits"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+        ) as progress:
+            task = progress.add_task("visits", total=_parquet_rows(visits))
+            for visit in read_visits(visits):
+                counts.add(visit)
+                progress.advance(task)
+    except VisitFileError as error:
+        _fail(str(error))
+    cover = coverage(counts)
+    rows = review_rows(counts, knowledge, read_notes(DATA_DIR))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "coverage.json").write_text(json.dumps(cover, indent=2) + "\n", encoding="utf-8")
+    (out / "triage_review.csv").write_text(review_csv(rows), encoding="utf-8")
+    (out / "review.md").write_text(review_markdown(rows, cover), encoding="utf-8")
+    unmapped = counts.unmapped_codes.most_common(10)
+    print(json.dumps({**cover, "flagged": sum(r.flagged for r in rows), "top_unmapped": unmapped}, indent=2))
 
 
 @app.command()

@@ -53,12 +53,15 @@ def differential_features(
     known_values: BoolArray,
     demographics: FloatArray,
 ) -> FloatArray:
-    """Features of N interviews, shape (N, F) with F = 2E + 5D + the categorical and multi-choice value rows
-    + the age bands and sexes (`demographic_features`)."""
+    """Features of N interviews over the learned part of the model (`Tables.learned_*`), shape (N, F) with
+    F = 2E + 5D + the categorical and multi-choice value rows + the age bands and sexes
+    (`demographic_features`), E and D counting the learned evidences and conditions."""
+    conditions, evidences = tables.learned_conditions, tables.learned_evidences
+    log_posterior = log_posterior[:, conditions]
     relative = np.maximum(log_posterior - log_posterior.max(axis=1, keepdims=True), LOG_POSTERIOR_FLOOR)
-    present = known_present.astype(np.float64)
-    absent = known_absent.astype(np.float64)
-    listed = tables.in_condition.astype(np.float64)  # (E, D)
+    present = known_present[:, evidences].astype(np.float64)
+    absent = known_absent[:, evidences].astype(np.float64)
+    listed = tables.in_condition[np.ix_(evidences, conditions)].astype(np.float64)  # (E, D)
     listed_count = np.maximum(listed.sum(axis=0), 1.0)
     found = present @ listed  # (N, D) present findings that the condition lists
     explained = found / np.maximum(present.sum(axis=1, keepdims=True), 1.0)
@@ -66,7 +69,7 @@ def differential_features(
     denied = (absent @ listed) / listed_count
     leader = np.zeros_like(log_posterior)
     leader[np.arange(len(leader)), log_posterior.argmax(axis=1)] = 1.0
-    values = known_values[:, tables.value_rows].astype(np.float64)
+    values = known_values[:, tables.learned_value_rows].astype(np.float64)
     return np.hstack([present, absent, relative / 10.0, explained, covered, denied, leader, values, demographics])
 
 
@@ -117,12 +120,23 @@ def differential(
         score = p.copy()
         listed = p > LIST_THRESHOLD
     else:
-        score = membership_scores(
+        # The learned model scores its own conditions as if one of them were the answer; in the broad model
+        # its scores count in proportion to the posterior mass of those conditions, and the others are
+        # listed by their posterior.
+        learned = tables.learned_conditions
+        learned_mass = p[:, learned].sum(axis=1, keepdims=True)
+        score = p.copy()
+        score[:, learned] = learned_mass * membership_scores(
             weights,
             differential_features(tables, log_posterior, known_present, known_absent, known_values, demographics),
             tables.settings.get("differential_temperature", 1.0),
         )
-        listed = expected_f1_sets(score) | (tables.severe & (score > tables.settings.get("severe_threshold", 0.07)))
+        others = np.ones(p.shape[1], dtype=bool)
+        others[learned] = False
+        listed = expected_f1_sets(np.where(others, 0.0, score)) & ~others
+        listed &= score > LIST_THRESHOLD
+        listed |= others & (p > LIST_THRESHOLD)
+        listed |= tables.severe & ~others & (score > tables.settings.get("severe_threshold", 0.07))
     listed[np.arange(n), leader] = True
     p_listed = np.where(listed, p, 0.0)
     p_listed /= p_listed.sum(axis=1, keepdims=True)

@@ -46,10 +46,12 @@ def urgent_information_gain(tables: Tables, p: FloatArray) -> FloatArray:
 
 
 def eligible_questions(tables: Tables, asked: BoolArray, present: BoolArray) -> BoolArray:
-    """Questions not yet asked whose parent (if any) was answered yes, shape (N, E)."""
+    """Questions not yet asked whose parent (if any) was answered yes, and not asked already in another form
+    (`Tables.shadowed_by`), shape (N, E)."""
     has_parent = tables.parent >= 0
     parent_yes = np.where(has_parent, present[:, np.maximum(tables.parent, 0)], True)
-    result: BoolArray = ~asked & parent_yes
+    shadowed = (tables.shadowed_by >= 0) & asked[:, np.maximum(tables.shadowed_by, 0)]
+    result: BoolArray = ~asked & parent_yes & ~shadowed
     return result
 
 
@@ -68,6 +70,17 @@ def findings_score(tables: Tables, p: FloatArray) -> FloatArray:
     return result
 
 
+IN_PLAY = 1e-6  # conditions less likely than this in every row leave the question scores unchanged
+
+
+def in_play(p: FloatArray) -> IntArray:
+    """The conditions at least `IN_PLAY` likely in some row of p (N, D): a condition with (nearly) no mass
+    adds (nearly) nothing to an expected gain, and leaving it out makes a step over hundreds of conditions
+    cost what one over the few still in play costs."""
+    result: IntArray = np.flatnonzero(p.max(axis=0) >= IN_PLAY).astype(np.int64)
+    return result
+
+
 def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
     """The score each question is chosen by, shape (N, E).
 
@@ -77,6 +90,11 @@ def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
     """
     settings = tables.settings
     settled = is_settled(tables, p) if settings.get("findings_turns", 0.0) > 0 else np.zeros(len(p), dtype=bool)
+    columns = in_play(p)
+    if len(columns) < tables.n_conditions:
+        tables = tables.restricted(columns)
+        p = p[:, columns]
+        p = p / p.sum(axis=1, keepdims=True)
     score = np.empty((len(p), tables.n_evidences))
     if np.any(settled):
         score[settled] = findings_score(tables, p[settled])

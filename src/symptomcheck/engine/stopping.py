@@ -41,10 +41,18 @@ def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
     return result
 
 
-def should_stop(tables: Tables, p: FloatArray, best_score: FloatArray, turns: int, max_turns: int) -> BoolArray:
-    """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)."""
+def should_stop(
+    tables: Tables,
+    p: FloatArray,
+    best_score: FloatArray,
+    turns: int,
+    max_turns: int,
+    settled: BoolArray | None = None,
+) -> BoolArray:
+    """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)
+    (`settled`: `is_settled(tables, p)` when the caller has it already)."""
     settings = tables.settings
-    settled = is_settled(tables, p)
+    settled = is_settled(tables, p) if settled is None else settled
     confident = settled & (turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0)))
     emergency = (p[:, tables.level_urgency >= AMBULANCE].sum(axis=1) >= settings.get("stop_emergency", 1.01)) & (
         turns >= settings.get("min_turns", 0)

@@ -9,7 +9,7 @@ condition and calibrates the naive-Bayes posterior.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,6 +70,14 @@ class Tables:
     p_ordinary: FloatArray  # (E, D) P(the ordinary answer: no, nowhere, 0 | d)
     value_rows: IntArray  # the outcome rows of categorical and multi-choice questions
     settings: dict[str, float]
+    # the part of the model the learned differential model covers (every condition and evidence of a model
+    # fitted on DDXPlus alone; the DDXPlus ones in the broad model)
+    learned_conditions: IntArray  # (D_l,)
+    learned_evidences: IntArray  # (E_l,)
+    learned_value_rows: IntArray  # the categorical and multi-choice rows of the learned evidences
+    # (E,) the DDXPlus evidence a reason for visit is mapped to (-1 if none): once that one is answered, the
+    # reason asks the same thing again (and would count the same finding twice), so it is no longer asked
+    shadowed_by: IntArray
 
     @property
     def n_conditions(self) -> int:
@@ -89,6 +97,24 @@ class Tables:
         """log P(d | age band, sex) up to a constant, shape (D,)."""
         result: FloatArray = self.log_prior + self.log_p_age_band[:, age_band(age)] + self.log_p_sex[:, sex_index(sex)]
         return result
+
+    def restricted(self, columns: IntArray) -> Tables:
+        """The same tables over the conditions `columns` only (for the question scores, which read only the
+        per-condition arrays below)."""
+        return replace(
+            self,
+            conditions=tuple(self.conditions[int(d)] for d in columns),
+            p_outcome=self.p_outcome[:, columns],
+            log_p_outcome=self.log_p_outcome[:, columns],
+            entropy_given_condition=self.entropy_given_condition[:, columns],
+            log_prior=self.log_prior[columns],
+            log_p_age_band=self.log_p_age_band[columns],
+            log_p_sex=self.log_p_sex[columns],
+            severe=self.severe[columns],
+            level_urgency=self.level_urgency[columns],
+            in_condition=self.in_condition[:, columns],
+            p_ordinary=self.p_ordinary[:, columns],
+        )
 
     def rows(self, e: int) -> slice:
         return slice(int(self.offsets[e]), int(self.offsets[e + 1]))
@@ -133,8 +159,15 @@ class Tables:
 def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -> Tables:
     """Floor, normalise and take logs of a model's tables (settings: model's, then `overrides`)."""
     settings = {**DEFAULT_SETTINGS, **model.settings, **overrides}
-    if tuple(knowledge.condition_codes) != model.conditions or tuple(knowledge.evidence_codes) != model.evidences:
-        raise ModelError("the model was fitted on another knowledge base (conditions or evidences differ)")
+    unknown = sorted(
+        {c for c in model.conditions if not knowledge.has_condition(c)}
+        | {e for e in model.evidences if not knowledge.has_evidence(e)}
+    )
+    if unknown:
+        raise ModelError(
+            f"the model was fitted on another knowledge base: it names {unknown[0]!r}, unknown here "
+            f"({len(unknown)} unknown codes)"
+        )
     p = model.p_outcome_.copy()
     kinds = tuple(knowledge.evidence(code).kind for code in model.evidences)
     n_e = len(model.evidences)
@@ -161,6 +194,19 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
             default_row[e] = int(model.offsets_[e]) + model.outcomes[e].index(default)
     conditions = [knowledge.condition(c) for c in model.conditions]
     in_condition = np.array([[code in c.evidences for c in conditions] for code in model.evidences], dtype=bool)
+    learned_conditions = np.array(
+        [model.conditions.index(c) for c in model.differential_conditions or model.conditions], dtype=np.int64
+    )
+    learned_evidences = np.array(
+        [model.evidences.index(e) for e in model.differential_evidences or model.evidences], dtype=np.int64
+    )
+    value_rows = np.flatnonzero(np.array([kinds[e] is not EvidenceKind.BINARY for e in outcome_evidence]))
+    learned_value_rows = value_rows[np.isin(outcome_evidence[value_rows], learned_evidences)]
+    shadowed_by = np.full(n_e, -1, dtype=np.int64)
+    for mapping in knowledge.catalogue.reasons:
+        target = (mapping.ddxplus_equivalent or "").partition(":")[0]
+        if mapping.relation != "same" and mapping.evidence in model.evidences and target in model.evidences:
+            shadowed_by[model.evidences.index(mapping.evidence)] = model.evidences.index(target)
     return Tables(
         conditions=model.conditions,
         evidences=model.evidences,
@@ -181,6 +227,10 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         level_urgency=np.array([knowledge.level_of(c.code).urgency for c in conditions], dtype=np.int64),
         in_condition=in_condition,
         p_ordinary=p[np.where(default_row >= 0, default_row, model.offsets_[:-1])],
-        value_rows=np.flatnonzero(np.array([kinds[e] is not EvidenceKind.BINARY for e in outcome_evidence])),
+        value_rows=value_rows,
         settings=settings,
+        learned_conditions=learned_conditions,
+        learned_evidences=learned_evidences,
+        learned_value_rows=learned_value_rows,
+        shadowed_by=shadowed_by,
     )

@@ -16,7 +16,7 @@ from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
-from symptomcheck.evaluation.simulate import simulate
+from symptomcheck.evaluation.simulate import derived_answers, simulate
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, default_knowledge
 from symptomcheck.model import load_model
 from symptomcheck.model.artifact import FloatArray
@@ -48,7 +48,7 @@ def run_chunk(patients: list[Patient], max_turns: int) -> ChunkResult:
 def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int) -> ChunkResult:
     """Interview a chunk of patients and derive what the metrics need."""
     tables = engine.tables
-    interviews = simulate(tables, patients, max_turns)
+    interviews = simulate(tables, patients, max_turns, derived_answers(engine.knowledge, tables, patients))
     result = differential(
         tables,
         engine.model.differential,

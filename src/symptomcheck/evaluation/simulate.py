@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.questions import choose_questions, eligible_questions
 from symptomcheck.engine.stopping import should_stop
 from symptomcheck.engine.tables import BoolArray, IntArray, Tables
-from symptomcheck.knowledge import EvidenceKind
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray
 from symptomcheck.patients import Patient
 
@@ -36,10 +37,37 @@ class Interviews:
     sequence: IntArray  # (N, max_turns) the questions in the order asked, -1 after the last
 
 
-class PatientAnswers:
-    """Each patient's answer to every question, as rows of the tables, built once per batch."""
+def derived_answers(knowledge: KnowledgeBase, tables: Tables, patients: Sequence[Patient]) -> NDArray[np.int8]:
+    """Each patient's answer (N, E) to the evidences its record does not hold (the reasons for visit that are
+    not DDXPlus evidences): 1 present, 0 absent, -1 "don't know".
 
-    def __init__(self, tables: Tables, patients: Sequence[Patient]) -> None:
+    A DDXPlus patient is a closed world: it has the findings of its record and no other. So a reason is
+    present when the DDXPlus finding it is mapped to is present and the reason is the same or broader; the
+    patient cannot tell when that finding is present but the reason is narrower or only related; otherwise
+    the reason is absent. Evidences of the record itself get 0 (their answers come from the record)."""
+    result = np.zeros((len(patients), tables.n_evidences), dtype=np.int8)
+    for mapping in knowledge.catalogue.reasons:
+        if mapping.relation == "same" or mapping.evidence not in tables.evidences:
+            continue
+        e = tables.evidences.index(mapping.evidence)
+        if mapping.ddxplus_equivalent is None:
+            continue
+        code, _, values = mapping.ddxplus_equivalent.partition(":")
+        wanted = set(filter(None, values.split("+")))
+        for n, patient in enumerate(patients):
+            has = code in patient.present and (not wanted or bool(wanted & set(patient.values.get(code, ()))))
+            if has:
+                result[n, e] = 1 if mapping.relation == "broader" else -1
+    return result
+
+
+class PatientAnswers:
+    """Each patient's answer to every question, as rows of the tables, built once per batch.
+
+    `derived` (N, E), from `derived_answers`, gives the answers to the evidences a DDXPlus record does not
+    hold; without it every such answer is "no"."""
+
+    def __init__(self, tables: Tables, patients: Sequence[Patient], derived: NDArray[np.int8] | None = None) -> None:
         n, e = len(patients), tables.n_evidences
         self.multi = [i for i, kind in enumerate(tables.kinds) if kind is EvidenceKind.MULTI]
         multi_slot = {q: k for k, q in enumerate(self.multi)}
@@ -75,6 +103,12 @@ class PatientAnswers:
                     self.multi_log[i, multi_slot[q]] = tables.temperature * np.log(np.minimum(p, 1.0))
                 else:
                     self.row[i, q] = value_rows[0]
+        self.unknown = np.zeros((n, e), dtype=bool)  # (N, E) the patient answers "don't know"
+        if derived is not None:
+            self.unknown = derived < 0
+            yes = derived > 0
+            self.present |= yes
+            self.row[yes] = (tables.offsets[:-1][None, :] + 1).repeat(n, axis=0)[yes]
         self._multi_slot = np.full(e, -1, dtype=np.int64)
         for k, q in enumerate(self.multi):
             self._multi_slot[q] = k
@@ -88,14 +122,17 @@ class PatientAnswers:
         is_multi = slot >= 0
         if np.any(is_multi):
             result[is_multi] = self.multi_log[patients[is_multi], slot[is_multi]]
+        result[self.unknown[patients, questions]] = 0.0
         out: FloatArray = result
         return out
 
 
-def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -> Interviews:
-    """Interview every patient, all in step, each stopping on its own."""
+def simulate(
+    tables: Tables, patients: Sequence[Patient], max_turns: int = 30, derived: NDArray[np.int8] | None = None
+) -> Interviews:
+    """Interview every patient, all in step, each stopping on its own (`derived`: see `PatientAnswers`)."""
     n = len(patients)
-    answers = PatientAnswers(tables, patients)
+    answers = PatientAnswers(tables, patients, derived)
     everyone = np.arange(n)
     log_post = (
         np.stack([tables.log_prior_for(p.age, p.sex) for p in patients]) if n else np.zeros((0, tables.n_conditions))
@@ -132,7 +169,7 @@ def simulate(tables: Tables, patients: Sequence[Patient], max_turns: int = 30) -
         asked=asked_no_initial,
         initial=answers.initial,
         known_present=known_present,
-        known_absent=asked & ~known_present,
+        known_absent=asked & ~known_present & ~answers.unknown,
         known_values=answers.values & asked[:, tables.outcome_evidence],
         questions=questions,
         top_by_turn=top_by_turn,

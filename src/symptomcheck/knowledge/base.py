@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from symptomcheck.knowledge.catalogue import Catalogue
 from symptomcheck.knowledge.types import (
     Condition,
     Evidence,
@@ -47,6 +48,7 @@ class KnowledgeBase:
     advice: Mapping[TriageLevel, Mapping[Language, Advice]]
     disclaimer: Text
     french: FrenchCodes
+    catalogue: Catalogue
     _conditions_by_code: dict[str, Condition] = field(init=False, repr=False)
     _evidences_by_code: dict[str, Evidence] = field(init=False, repr=False)
 
@@ -81,6 +83,17 @@ class KnowledgeBase:
 
     def follow_ups(self, parent: str) -> tuple[Evidence, ...]:
         return tuple(e for e in self.evidences if e.parent == parent)
+
+    def ddxplus(self) -> KnowledgeBase:
+        """The part of the knowledge base that DDXPlus patients and statistics describe: its 49 conditions and
+        its own evidences (the catalogue's other conditions and the evidences of the reasons for visit left
+        out). DDXPlus models are fitted on it."""
+        added = {r.evidence for r in self.catalogue.reasons if r.relation != "same"}
+        return replace(
+            self,
+            conditions=tuple(c for c in self.conditions if self.catalogue.entry(c.code).source == "ddxplus"),
+            evidences=tuple(e for e in self.evidences if e.code not in added),
+        )
 
     @property
     def condition_codes(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
+from symptomcheck.knowledge.catalogue import load_catalogue
 from symptomcheck.knowledge.errors import KnowledgeError
 from symptomcheck.knowledge.types import (
     LANGUAGES,
@@ -101,6 +102,13 @@ def _load(directory: Path) -> KnowledgeBase:
     _refuse_unknown_keys(EN_CONDITIONS_VALUES_FILE, "values_fr", curated_values_fr, value_codes)
 
     triage = _triage(directory, conditions)
+    catalogue, catalogue_conditions, reason_evidences = load_catalogue(directory, conditions, evidences)
+    for condition in catalogue_conditions:
+        entry = catalogue.entry(condition.code)
+        assert entry.level is not None and entry.reason is not None
+        triage[condition.code] = TriageRule(condition.code, entry.level, entry.reason)
+    conditions = (*conditions, *catalogue_conditions)
+    evidences = (*evidences, *reason_evidences)
     thresholds = _triage_thresholds(directory)
     advice_file = _read_json(directory, ADVICE_FILE)
     advice, disclaimer = _advice(advice_file)
@@ -122,6 +130,7 @@ def _load(directory: Path) -> KnowledgeBase:
         advice=advice,
         disclaimer=disclaimer,
         french=french,
+        catalogue=catalogue,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from numpy.typing import NDArray
 
 from symptomcheck.model.errors import ModelError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (2, 3)  # format 2: no cell provenance, the differential model covers every condition
 SHIPPED_MODEL = Path(__file__).parent / "data" / "model.npz"
 
 FloatArray = NDArray[np.float64]
@@ -64,6 +66,11 @@ class Model:
     settings: dict[str, float] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     differential: DifferentialWeights | None = None
+    # where each cell of p_outcome_ comes from (symptomcheck.model.broad.PROVENANCE), shape (T, D)
+    provenance_: NDArray[np.int8] | None = None
+    # the conditions and evidences the differential model was trained on (all of them when empty)
+    differential_conditions: tuple[str, ...] = ()
+    differential_evidences: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         d = len(self.conditions)
@@ -77,6 +84,10 @@ class Model:
             problems.append("priors must have one row per condition")
         if not np.all(np.isfinite(self.p_outcome_)) or np.any(self.p_outcome_ < 0) or np.any(self.p_outcome_ > 1):
             problems.append("p_outcome_ must hold probabilities in [0, 1]")
+        if self.provenance_ is not None and self.provenance_.shape != self.p_outcome_.shape:
+            problems.append("provenance_ must have the shape of p_outcome_")
+        if not set(self.differential_conditions) <= set(self.conditions):
+            problems.append("the differential model names conditions the model does not have")
         if problems:
             raise ModelError("inconsistent model: " + "; ".join(problems))
 
@@ -103,6 +114,8 @@ class Model:
             "p_age_band_": self.p_age_band_,
             "p_sex_": self.p_sex_,
         }
+        if self.provenance_ is not None:
+            arrays["provenance_"] = self.provenance_
         if self.differential is not None:
             arrays |= {
                 "differential_w_": self.differential.w_,
@@ -122,10 +135,20 @@ class Model:
             "outcomes": [list(o) for o in self.outcomes],
             "settings": self.settings,
             "provenance": self.provenance,
+            "differential_conditions": list(self.differential_conditions),
+            "differential_evidences": list(self.differential_evidences),
         }
         buffer = io.BytesIO()
         arrays: dict[str, Any] = {"header": np.array(json.dumps(header, ensure_ascii=False)), **self._arrays()}
-        np.savez_compressed(buffer, **arrays)
+        # Written entry by entry with a fixed timestamp (np.savez stamps the current time), so that the same
+        # inputs give a byte-identical artifact.
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                entry = io.BytesIO()
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, entry.getvalue())
         if path.is_dir():
             raise ModelError(f"{path}: is a directory; give a file name such as model.npz")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,10 +174,10 @@ def load_model(path: Path = SHIPPED_MODEL) -> Model:
         raise ModelError(
             f"{path}: not a symptomcheck model artifact (an .npz written by symptomcheck fit): {error}"
         ) from None
-    if header.get("format_version") != FORMAT_VERSION:
+    if header.get("format_version") not in READABLE_VERSIONS:
         raise ModelError(
             f"{path}: model format {header.get('format_version')!r} is not supported; "
-            f"this version reads format {FORMAT_VERSION}"
+            f"this version reads formats {', '.join(map(str, READABLE_VERSIONS))}"
         )
     differential = None
     if "differential_w_" in arrays:
@@ -179,6 +202,9 @@ def load_model(path: Path = SHIPPED_MODEL) -> Model:
             settings=dict(header.get("settings", {})),
             provenance=dict(header.get("provenance", {})),
             differential=differential,
+            provenance_=arrays.get("provenance_"),
+            differential_conditions=tuple(header.get("differential_conditions", ())),
+            differential_evidences=tuple(header.get("differential_evidences", ())),
         )
     except KeyError as error:
         raise ModelError(f"{path}: the artifact lacks {error.args[0]!r}") from None

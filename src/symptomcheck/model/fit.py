@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +189,6 @@ def provenance(method: str, sources: list[Path], **counts: int) -> dict[str, Any
     return {
         "method": method,
         "sources": [{"file": path.name, "sha256": _sha256(path)} for path in sources],
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "symptomcheck": __version__,
         **counts,
     }

@@ -1,0 +1,156 @@
+"""The catalogue checked against the visit records: coverage, and triage levels beside real ED outcomes.
+
+- Coverage: of the visits with at least one symptom among their reasons and a valid first diagnosis, the
+  share whose first diagnosis is a catalogue condition; the rest is either excluded for a stated reason
+  (screening, follow-up, ...) or maps nowhere (and then feeds the "not in the catalogue" outcome). Office and
+  ED apart, weighted (national estimates) and unweighted (the sample).
+- Triage review: for every condition, its ED visits' shares of ambulance arrival, admission (or death) and
+  immediate or emergent triage (IMMEDR 1-2), beside its authored level. A condition whose ED visits are
+  admitted in `ADMISSION_FLAG` or more of cases while its level is `consultation` or lower is flagged; its
+  level must then be changed or justified in `catalogue/triage_review_notes.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from symptomcheck.knowledge import KnowledgeBase, TriageLevel
+from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
+from symptomcheck.model.broad import ED, OFFICE, VisitCounts
+
+ADMISSION_FLAG = 0.25
+MIN_ED_VISITS = 20  # fewer ED visits than this: the shares are too noisy to flag
+NOTES_FILE = "catalogue/triage_review_notes.csv"
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    condition: str
+    name: str
+    level: str
+    must_not_miss: bool
+    office_visits: int
+    ed_visits: int
+    ambulance: float
+    admitted: float
+    emergent: float
+    flagged: bool
+    note: str
+
+
+def coverage(counts: VisitCounts) -> dict[str, float]:
+    """Shares of symptom visits whose first diagnosis is a catalogue condition, excluded, or mapped nowhere."""
+    result: dict[str, float] = {}
+    for setting, name in ((OFFICE, "office"), (ED, "ed")):
+        for column, unit in ((0, "visits"), (1, "weighted")):
+            table = counts.coverage[setting, :, column]
+            total = max(float(table.sum()), 1e-12)
+            result[f"{name}_{unit}_covered"] = float(table[0]) / total
+            result[f"{name}_{unit}_excluded"] = float(table[1]) / total
+            result[f"{name}_{unit}_unmapped"] = float(table[2]) / total
+            # the floor's reading: diagnoses excluded for a stated reason are not conditions to cover
+            result[f"{name}_{unit}_covered_of_conditions"] = float(table[0]) / max(float(table[0] + table[2]), 1e-12)
+        result[f"{name}_visits"] = float(counts.coverage[setting, :, 0].sum())
+    return result
+
+
+def read_notes(directory: Path) -> dict[str, str]:
+    path = directory / NOTES_FILE
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["condition"]: row["justification"] for row in csv.DictReader(handle)}
+
+
+def review_rows(counts: VisitCounts, knowledge: KnowledgeBase, notes: dict[str, str]) -> list[ReviewRow]:
+    shares = counts.ed_shares()
+    rows = []
+    for d, code in enumerate(counts.conditions):
+        if code == NOT_IN_CATALOGUE:
+            continue
+        level = knowledge.level_of(code)
+        ed_visits = int(counts.visits[ED, d])
+        admitted = float(shares[1, d])
+        flagged = (
+            ed_visits >= MIN_ED_VISITS
+            and admitted >= ADMISSION_FLAG
+            and level.urgency <= TriageLevel.CONSULTATION.urgency
+        )
+        rows.append(
+            ReviewRow(
+                condition=code,
+                name=knowledge.condition(code).name.en,
+                level=level.value,
+                must_not_miss=knowledge.catalogue.entry(code).must_not_miss,
+                office_visits=int(counts.visits[OFFICE, d]),
+                ed_visits=ed_visits,
+                ambulance=float(shares[0, d]),
+                admitted=admitted,
+                emergent=float(shares[2, d]),
+                flagged=flagged,
+                note=notes.get(code, ""),
+            )
+        )
+    return sorted(rows, key=lambda r: (not r.flagged, -np.nan_to_num(r.admitted), r.condition))
+
+
+def review_csv(rows: list[ReviewRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["condition", "name", "level", "must_not_miss", "office_visits", "ed_visits", "ed_ambulance", "ed_admitted",
+         "ed_immediate_or_emergent", "flagged", "justification"]
+    )  # fmt: skip
+    for r in rows:
+        writer.writerow(
+            [r.condition, r.name, r.level, int(r.must_not_miss), r.office_visits, r.ed_visits, _pct(r.ambulance),
+             _pct(r.admitted), _pct(r.emergent), "yes" if r.flagged else "", r.note]
+        )  # fmt: skip
+    return buffer.getvalue()
+
+
+def review_markdown(rows: list[ReviewRow], cover: dict[str, float]) -> str:
+    flagged = [r for r in rows if r.flagged]
+    lines = [
+        "# Condition catalogue: coverage and triage review",
+        "",
+        "Generated by `symptomcheck catalogue-review` from the NCHS visit records (all years).",
+        "",
+        "## Coverage of symptom visits by their first diagnosis",
+        "",
+        "| setting | visits | catalogue condition | excluded (stated reason) | maps nowhere "
+        "| covered, excluded left out |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for name, label in (("office", "office"), ("ed", "emergency department")):
+        for unit in ("visits", "weighted"):
+            lines.append(
+                f"| {label} ({'national weights' if unit == 'weighted' else 'sample'}) "
+                f"| {int(cover[f'{name}_visits'])} "
+                f"| {cover[f'{name}_{unit}_covered']:.1%} | {cover[f'{name}_{unit}_excluded']:.1%} "
+                f"| {cover[f'{name}_{unit}_unmapped']:.1%} | {cover[f'{name}_{unit}_covered_of_conditions']:.1%} |"
+            )
+    lines += [
+        "",
+        f"## Flagged: ED admission {ADMISSION_FLAG:.0%} or more, level consultation or lower "
+        f"({len(flagged)} conditions, at least {MIN_ED_VISITS} ED visits)",
+        "",
+        "| condition | level | ED visits | ambulance | admitted | IMMEDR 1-2 | justification |",
+        "|---|---|--:|--:|--:|--:|---|",
+    ]
+    for r in flagged:
+        lines.append(
+            f"| {r.name} | {r.level} | {r.ed_visits} | {_pct(r.ambulance)} | {_pct(r.admitted)} | {_pct(r.emergent)} "
+            f"| {r.note or '**to review**'} |"
+        )
+    lines += ["", "The full table, one row per condition, is `triage_review.csv` beside this file.", ""]
+    return "\n".join(lines)
+
+
+def _pct(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:.1%}"

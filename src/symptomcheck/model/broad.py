@@ -1,0 +1,342 @@
+"""The broad model: the DDXPlus model joined with what real visit records say of the whole catalogue.
+
+One likelihood matrix P(answer | condition) over every catalogue condition and every evidence, with the
+provenance of each cell (`PROVENANCE`):
+- DDXPlus conditions x DDXPlus evidences: the DDXPlus model, as fitted from DDXPlus patients or imported from
+  the dataset authors' statistics;
+- any condition seen in the visit records x the evidences of the reasons for visit: counted from the
+  records. A reason is what the person came for, not a full symptom list: P(reason mentioned | d) is smaller
+  than P(symptom present | d). The reporting rate r = P(mentioned | present) is estimated on the pairs both
+  sources cover (DDXPlus conditions seen in the records x the reasons that are DDXPlus evidences, where
+  DDXPlus says the finding is common): the median of P_records(mentioned | d) / P_DDXPlus(present | d).
+  Then P(present | d) = P(mentioned | d) / r, with the factor 1 / r capped per reason so that no condition
+  goes above `present_ceiling` (the ratios between conditions, which are what a "yes" tells, stay those of
+  the records), and never below `present_floor`. Mentions are smoothed towards each reason's overall rate
+  with `mention_pseudo_count` pseudo-visits;
+- elsewhere, a default that favours no source: for a DDXPlus evidence and a condition DDXPlus does not model,
+  the DDXPlus conditions' prior-weighted average answer distribution; for a reason and a condition the
+  records do not show (fewer than `min_visits`), the reason's overall rate, corrected the same way. So an
+  answer to a question of one source moves the conditions of the other source like an average condition,
+  never like an impossible one.
+Priors P(d | age band, sex) come from the weighted visits with a first diagnosis in the catalogue and at
+least one symptom among the reasons: office and emergency-department visits are each normalised, then mixed
+with the ED share `ed_share` (the share of symptom visits that went to an ED nationally is about 15 %; a
+person consulting a symptom checker has not yet chosen, and a missed emergency is the worst failure, so the
+ED side is given more weight). The "not in the catalogue" outcome learns from the visits whose first
+diagnosis maps to no condition (and no exclusion): its prior is their share, at least `open_world_prior`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
+from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
+from symptomcheck.model.artifact import FloatArray, Model
+from symptomcheck.model.demographics import AGE_BAND_STARTS, age_band, sex_index, smoothed_profiles
+from symptomcheck.model.errors import ModelError
+from symptomcheck.model.fit import layout
+from symptomcheck.visits import Visit
+
+PROVENANCE = {"default": 0, "ddxplus": 1, "visits": 2, "authored": 3}
+OFFICE, ED = 0, 1
+
+BROAD_SETTINGS: dict[str, float] = {
+    "ed_share": 0.3,  # weight of emergency-department visits in the priors (see the module's docstring)
+    "mention_pseudo_count": 10.0,  # pseudo-visits pulling P(mentioned | d) towards the reason's overall rate
+    "min_visits": 20.0,  # fewer visits than this: the records do not model the condition
+    "present_floor": 0.002,
+    "present_ceiling": 0.95,
+    "open_world_prior": 0.05,  # least prior of the "not in the catalogue" outcome
+    # a condition DDXPlus does not describe has each DDXPlus finding this share as often as the average DDXPlus
+    # condition: DDXPlus conditions are a selected population rich in findings (respiratory, cardiac, ENT)
+    "ddxplus_default_factor": 0.25,
+    "prior_floor": 1e-4,  # least prior of a condition: rare in the records (or absent from them) is not impossible
+}
+
+
+@dataclass
+class VisitCounts:
+    """Counts over visits, streamed: memory depends on the catalogue, not on the number of visits."""
+
+    knowledge: KnowledgeBase
+    conditions: tuple[str, ...] = field(init=False)
+    reason_evidences: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        kb = self.knowledge
+        self.conditions = kb.condition_codes
+        self.reason_evidences = tuple(dict.fromkeys(r.evidence for r in kb.catalogue.reasons))
+        self._condition_index = {c: i for i, c in enumerate(self.conditions)}
+        self._evidence_index = {e: i for i, e in enumerate(self.reason_evidences)}
+        self._other = self._condition_index[NOT_IN_CATALOGUE]
+        d, v = len(self.conditions), len(self.reason_evidences)
+        self.visits = np.zeros((2, d))  # unweighted, per setting
+        self.weight = np.zeros((2, d))  # national weights, per setting
+        self.mentions = np.zeros((v, d))
+        self.age = np.zeros((d, len(AGE_BAND_STARTS)))
+        self.sex = np.zeros((d, 2))
+        self.ed_known = np.zeros((3, d))  # ED visits with ambulance / admission / triage known
+        self.ed_yes = np.zeros((3, d))  # ... arriving by ambulance / admitted or died / triaged 1-2
+        # symptom visits with a diagnosis, per setting: [mapped to a condition, excluded, mapped nowhere] x
+        # [visits, weight]
+        self.coverage = np.zeros((2, 3, 2))
+        self.unmapped_codes: Counter[str] = Counter()
+        self.skipped = 0  # visits without a symptom reason or a diagnosis
+        self.years: set[tuple[str, int]] = set()
+
+    def condition_of(self, visit: Visit) -> int | None:
+        """Index of the visit's condition (the first diagnosis); the open-world outcome when it maps nowhere;
+        None when it is excluded."""
+        code = visit.diagnoses[0]
+        condition = self.knowledge.catalogue.condition_of(code, visit.code_system)
+        if condition is not None:
+            return self._condition_index[condition]
+        if self.knowledge.catalogue.exclusion_of(code, visit.code_system) is not None:
+            return None
+        self.unmapped_codes[f"{visit.code_system}:{code}"] += 1
+        return self._other
+
+    def evidences_of(self, visit: Visit) -> list[int]:
+        """The reason evidences of a visit (each once, in the order given)."""
+        found: dict[int, None] = {}
+        for code in visit.symptom_reasons:
+            evidence = self.knowledge.catalogue.evidence_of_reason(code)
+            if evidence is not None:
+                found[self._evidence_index[evidence]] = None
+        return list(found)
+
+    def add(self, visit: Visit) -> None:
+        if not visit.symptom_reasons or not visit.diagnoses:
+            self.skipped += 1
+            return
+        setting = ED if visit.is_ed else OFFICE
+        self.years.add((visit.setting, visit.year))
+        d = self.condition_of(visit)
+        kind = 1 if d is None else 2 if d == self._other else 0
+        self.coverage[setting, kind] += (1.0, visit.weight)
+        if d is None:
+            return
+        self.visits[setting, d] += 1
+        self.weight[setting, d] += visit.weight
+        for e in self.evidences_of(visit):
+            self.mentions[e, d] += 1
+        self.age[d, age_band(visit.age)] += 1
+        self.sex[d, sex_index(visit.sex)] += 1
+        if visit.is_ed:
+            for k, value in enumerate(
+                (
+                    visit.ambulance,
+                    None if visit.admitted is None else bool(visit.admitted or visit.died),
+                    None if visit.triage is None else visit.triage <= 2,
+                )
+            ):
+                if value is not None:
+                    self.ed_known[k, d] += 1
+                    self.ed_yes[k, d] += value
+
+    def add_all(self, visits: Iterable[Visit]) -> int:
+        count = 0
+        for visit in visits:
+            self.add(visit)
+            count += 1
+        return count
+
+    def p_mentioned(self, pseudo_count: float) -> tuple[FloatArray, FloatArray]:
+        """Smoothed P(reason mentioned | d) (V, D), and each reason's overall rate (V,)."""
+        n = self.visits.sum(axis=0)
+        base = (self.mentions.sum(axis=1) + 0.5) / (n.sum() + 1.0)
+        p = (self.mentions + pseudo_count * base[:, None]) / (n[None, :] + pseudo_count)
+        return p, base
+
+    def ed_shares(self) -> FloatArray:
+        """Per condition, the ED share of ambulance arrival, admission (or death), triage 1-2: (3, D), NaN
+        where no ED visit tells."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result: FloatArray = np.where(self.ed_known > 0, self.ed_yes / np.maximum(self.ed_known, 1), np.nan)
+        return result
+
+
+def reporting_rate(
+    counts: VisitCounts, ddxplus: Model, min_visits: float, min_present: float = 0.3
+) -> tuple[float, int]:
+    """The median of P_records(mentioned | d) / P_DDXPlus(present | d) over the pairs both sources cover,
+    and the number of pairs."""
+    raw = counts.mentions / np.maximum(counts.visits.sum(axis=0), 1.0)[None, :]
+    ratios = []
+    for v, code in enumerate(counts.reason_evidences):
+        if code not in ddxplus.evidences:
+            continue
+        e = ddxplus.evidences.index(code)
+        row_present = int(ddxplus.offsets_[e]) + 1
+        for k, condition in enumerate(ddxplus.conditions):
+            d = counts.conditions.index(condition)
+            p_present = float(ddxplus.p_outcome_[row_present, k])
+            if counts.visits[:, d].sum() >= min_visits and p_present >= min_present:
+                ratios.append(raw[v, d] / p_present)
+    if not ratios:
+        raise ModelError("no condition and reason are covered by both DDXPlus and the records: no reporting rate")
+    return float(np.median(ratios)), len(ratios)
+
+
+def broad_model(
+    ddxplus: Model,
+    counts: VisitCounts,
+    settings: Mapping[str, float] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> Model:
+    """The broad model over every catalogue condition and evidence (see the module's docstring)."""
+    kb = counts.knowledge
+    s = {**BROAD_SETTINGS, **(settings or {})}
+    if counts.visits.sum() == 0:
+        raise ModelError("no visit with a symptom reason and a catalogue diagnosis: nothing to fit")
+    conditions = kb.condition_codes
+    evidences, outcomes, offsets = layout(kb)
+    d_all, t_all = len(conditions), int(offsets[-1])
+    p = np.full((t_all, d_all), np.nan)
+    origin = np.zeros((t_all, d_all), dtype=np.int8)
+    ddx_d = np.array([conditions.index(c) for c in ddxplus.conditions])
+    other_d = np.setdiff1d(np.arange(d_all), ddx_d)
+    ddx_prior = ddxplus.p_prior_ / ddxplus.p_prior_.sum()
+    r, pairs = reporting_rate(counts, ddxplus, s["min_visits"])
+    p_mentioned, base = counts.p_mentioned(s["mention_pseudo_count"])
+    deflation = s["ddxplus_default_factor"]
+    for k, code in enumerate(ddxplus.evidences):
+        e = evidences.index(code)
+        rows = slice(int(offsets[e]), int(offsets[e + 1]))
+        block = ddxplus.p_outcome_[ddxplus.rows(k)]  # (outcomes, D_ddx)
+        p[rows, ddx_d] = block
+        origin[rows, ddx_d] = PROVENANCE["ddxplus"]
+        p[rows, other_d] = _population_default(block @ ddx_prior, kb, code, outcomes[e], deflation)[:, None]
+    seen = counts.visits.sum(axis=0) >= s["min_visits"]
+    for v, code in enumerate(counts.reason_evidences):
+        e = evidences.index(code)
+        assert kb.evidence(code).kind is EvidenceKind.BINARY
+        absent_row, present_row = int(offsets[e]), int(offsets[e]) + 1  # a yes/no evidence's rows: (no, yes)
+        mentioned = np.where(seen, p_mentioned[v], base[v])
+        # P(present | d) = P(mentioned | d) / r, but never above the ceiling for the condition that mentions the
+        # reason most: the factor is capped per reason, so the ratios between conditions (what a "yes" tells)
+        # stay those of the records instead of all saturating at the ceiling.
+        factor = min(1.0 / r, s["present_ceiling"] / float(mentioned.max()))
+        p_present = np.clip(mentioned * factor, s["present_floor"], s["present_ceiling"])
+        modelled_by_ddxplus = np.zeros(d_all, dtype=bool)
+        if code in ddxplus.evidences:
+            modelled_by_ddxplus[ddx_d] = True
+        derived = _ddxplus_probability(ddxplus, kb, code)
+        if derived is not None:
+            # a DDXPlus condition the records barely show: its DDXPlus findings tell how often it has the reason
+            rare = ~seen[ddx_d]
+            cells = ddx_d[rare]
+            p_derived = np.clip(derived[rare], s["present_floor"], s["present_ceiling"])
+            p[absent_row, cells], p[present_row, cells] = 1 - p_derived, p_derived
+            origin[absent_row : present_row + 1, cells] = PROVENANCE["ddxplus"]
+            modelled_by_ddxplus[cells] = True
+        replace_cells = ~modelled_by_ddxplus
+        p[present_row, replace_cells] = p_present[replace_cells]
+        p[absent_row, replace_cells] = 1 - p_present[replace_cells]
+        origin[int(offsets[e]) : int(offsets[e + 1]), replace_cells & seen] = PROVENANCE["visits"]
+        origin[int(offsets[e]) : int(offsets[e + 1]), replace_cells & ~seen] = PROVENANCE["default"]
+    if np.isnan(p).any():
+        missing = sorted(
+            {evidences[int(np.searchsorted(offsets, t, side="right")) - 1] for t in np.argwhere(np.isnan(p))[:, 0]}
+        )
+        raise ModelError(f"no likelihood for the evidences {missing[:5]}: neither DDXPlus nor the reasons model them")
+    p_prior = _priors(counts, ddxplus, ddx_d, s)
+    p_age, p_sex = smoothed_profiles(counts.age, counts.sex)
+    few = counts.visits.sum(axis=0) < s["min_visits"]
+    for k, d in enumerate(ddx_d):
+        if few[d]:  # seen too rarely in the records: the DDXPlus patients tell its age and sex profile
+            p_age[d], p_sex[d] = ddxplus.p_age_band_[k], ddxplus.p_sex_[k]
+    differential_layout = {
+        "differential_conditions": list(ddxplus.conditions),
+        "differential_evidences": list(ddxplus.evidences),
+    }
+    info = {
+        **(provenance or {}),
+        "reporting_rate": round(r, 4),
+        "reporting_rate_pairs": pairs,
+
+        "survey_years": sorted(f"{setting}:{year}" for setting, year in counts.years),
+        "visits_counted": int(counts.visits.sum()),
+        "ddxplus_model": ddxplus.provenance,
+        "cells": {name: int((origin == code).sum()) for name, code in PROVENANCE.items()},
+        **differential_layout,
+    }
+    return replace(
+        ddxplus,
+        conditions=conditions,
+        evidences=evidences,
+        outcomes=outcomes,
+        p_outcome_=p,
+        offsets_=offsets,
+        p_prior_=p_prior,
+        p_age_band_=p_age,
+        p_sex_=p_sex,
+        settings={**ddxplus.settings, **s, "reporting_rate": r},
+        provenance=info,
+        provenance_=origin,
+        differential_conditions=tuple(ddxplus.conditions),
+        differential_evidences=tuple(ddxplus.evidences),
+    )
+
+
+def _population_default(
+    average: FloatArray, knowledge: KnowledgeBase, code: str, outcomes: tuple[str, ...], deflation: float
+) -> FloatArray:
+    """The answer distribution (outcomes,) of a DDXPlus evidence for a condition DDXPlus does not model: the
+    DDXPlus conditions' average with the chance of a finding (yes, or a value other than the ordinary one)
+    multiplied by `deflation` (the setting `ddxplus_default_factor`). A follow-up question keeps the average: it is asked only once its
+    parent is yes."""
+    evidence = knowledge.evidence(code)
+    if evidence.parent is not None:
+        return average
+    ordinary = outcomes.index(evidence.default) if evidence.default is not None else 0  # "no" for yes/no
+    result = average * deflation
+    result[ordinary] = 0.0
+    result[ordinary] = 1.0 - result.sum()
+    return result
+
+
+def _ddxplus_probability(ddxplus: Model, knowledge: KnowledgeBase, code: str) -> FloatArray | None:
+    """P(reason present | d) for the DDXPlus conditions (D_ddx,), from the DDXPlus finding the reason is mapped
+    to when the mapping says the two coincide or one contains the other; None otherwise."""
+    mapping = next((r for r in knowledge.catalogue.reasons if r.evidence == code), None)
+    if mapping is None or mapping.ddxplus_equivalent is None or mapping.relation not in ("broader", "narrower"):
+        return None
+    target, _, values = mapping.ddxplus_equivalent.partition(":")
+    if target not in ddxplus.evidences:
+        return None
+    k = ddxplus.evidences.index(target)
+    rows = ddxplus.rows(k)
+    outcomes = ddxplus.outcomes[k]
+    wanted = [v for v in values.split("+") if v] if values else ["present"]
+    indices = [rows.start + outcomes.index(v) for v in wanted if v in outcomes]
+    if not indices:
+        return None
+    result: FloatArray = ddxplus.p_outcome_[indices].sum(axis=0)
+    parent = knowledge.evidence(target).parent
+    if parent is not None and parent in ddxplus.evidences:  # a follow-up: counted given its parent is present
+        result = result * ddxplus.p_outcome_[ddxplus.rows(ddxplus.evidences.index(parent)).start + 1]
+    return np.minimum(result, 1.0)
+
+
+def _priors(counts: VisitCounts, ddxplus: Model, ddx_d: np.ndarray, s: Mapping[str, float]) -> FloatArray:
+    share = counts.weight / np.maximum(counts.weight.sum(axis=1, keepdims=True), 1e-12)  # (2, D)
+    prior = (1.0 - s["ed_share"]) * share[OFFICE] + s["ed_share"] * share[ED]
+    other = counts.conditions.index(NOT_IN_CATALOGUE)
+    prior[other] = 0.0
+    prior = prior / prior.sum()
+    prior = np.maximum(prior, s["prior_floor"])
+    open_world = max(
+        float(share[OFFICE, other] * (1 - s["ed_share"]) + share[ED, other] * s["ed_share"]), s["open_world_prior"]
+    )
+    prior[other] = 0.0
+    prior *= (1.0 - open_world) / prior.sum()
+    prior[other] = open_world
+    result: FloatArray = prior
+    return result
