@@ -6,6 +6,7 @@ from symptomcheck.knowledge.loader import DATA_DIR, default_knowledge, load_know
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AnswerValue,
+    BodyRegion,
     Condition,
     Evidence,
     EvidenceKind,
@@ -21,6 +22,7 @@ __all__ = [
     "LANGUAGES",
     "Advice",
     "AnswerValue",
+    "BodyRegion",
     "Condition",
     "Evidence",
     "EvidenceKind",

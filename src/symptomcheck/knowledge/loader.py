@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from symptomcheck.knowledge.errors import KnowledgeError
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AnswerValue,
+    BodyRegion,
     Condition,
     Evidence,
     EvidenceKind,
@@ -43,6 +45,7 @@ TRIAGE_FILE = "triage.csv"
 CURATION_FILE = "curation.json"
 TRIAGE_RULE_FILE = "triage_rule.csv"
 MESSAGES_FILE = "texts/messages.json"
+BODY_SITES_FILE = "body_sites.json"
 
 Json = dict[str, Any]
 
@@ -86,6 +89,7 @@ def _load(directory: Path) -> KnowledgeBase:
     evidences = _evidences(
         raw_evidences, zh_questions, zh_values, en_questions, curated_values, curated_values_fr, scales, standalone
     )
+    regions, site_evidences, evidences = _body_sites(_read_json(directory, BODY_SITES_FILE), evidences)
     known = {e.code for e in evidences}
     conditions = _conditions(raw_conditions, known, zh_conditions, curated_conditions, curated_conditions_fr)
     _refuse_unknown_keys(ZH_QUESTIONS_FILE, "questions", zh_questions, known)
@@ -122,6 +126,8 @@ def _load(directory: Path) -> KnowledgeBase:
         advice=advice,
         disclaimer=disclaimer,
         french=french,
+        body_regions=regions,
+        body_site_evidences=site_evidences,
     )
 
 
@@ -533,6 +539,76 @@ def _french_codes(fr_evidences: Json, fr_conditions: Json, en_evidences: Json, e
         missing = sorted(set(en_conditions) - set(conditions.values()))
         raise KnowledgeError(f"{FRENCH_CONDITIONS_FILE}: condition {missing[0]!r} has no French counterpart")
     return FrenchCodes(evidences=evidences, values=values, conditions=conditions)
+
+
+def _body_sites(
+    data: Json, evidences: tuple[Evidence, ...]
+) -> tuple[tuple[BodyRegion, ...], frozenset[str], tuple[Evidence, ...]]:
+    """The body regions, the evidences answered with body sites, and the evidences with the sites' lay names.
+
+    Every precise site of every body-site evidence (all its values but the ordinary one, "nowhere") must
+    belong to exactly one region, and a region names only such sites: a person can then reach every site the
+    model knows, and a choice means one thing.
+    """
+    file = BODY_SITES_FILE
+    by_code = {e.code: e for e in evidences}
+    listed = data.get("evidences")
+    if not isinstance(listed, list) or not listed or not all(isinstance(code, str) for code in listed):
+        raise KnowledgeError(f"{file}: 'evidences' must list the body-site evidence codes")
+    raw_regions = data.get("regions")
+    if not isinstance(raw_regions, list) or not raw_regions:
+        raise KnowledgeError(f"{file}: 'regions' must be a non-empty list")
+    regions: list[BodyRegion] = []
+    names: dict[str, Text] = {}
+    for number, entry in enumerate(raw_regions):
+        if not isinstance(entry, dict):
+            raise KnowledgeError(f"{file}: region #{number}: expected an object")
+        region_id = _text(entry, "id", file, f"region #{number}")
+        where = f"region {region_id!r}"
+        order = entry.get("order")
+        if not isinstance(order, int) or isinstance(order, bool):
+            raise KnowledgeError(f"{file}: {where}: 'order' must be a whole number")
+        name = entry.get("name")
+        if not isinstance(name, dict):
+            raise KnowledgeError(f"{file}: {where}: 'name' must give the name in en, fr and zh")
+        sites = entry.get("sites")
+        if not isinstance(sites, list) or not sites:
+            raise KnowledgeError(f"{file}: {where}: 'sites' must list its precise sites")
+        codes: list[str] = []
+        for site in sites:
+            if not isinstance(site, dict):
+                raise KnowledgeError(f"{file}: {where}: each site must be an object with a code and its names")
+            code = _text(site, "code", file, where)
+            if code in names:
+                raise KnowledgeError(f"{file}: {where}: site {code!r} is already in another region")
+            names[code] = Text(**{lang: _text(site, lang, file, f"{where} site {code!r}") for lang in LANGUAGES})
+            codes.append(code)
+        texts = {lang: _text(name, lang, file, where) for lang in LANGUAGES}
+        regions.append(BodyRegion(region_id, order, Text(**texts), tuple(codes)))
+    if len({r.id for r in regions}) != len(regions) or len({r.order for r in regions}) != len(regions):
+        raise KnowledgeError(f"{file}: every region needs its own id and its own order")
+    for code in listed:
+        evidence = by_code.get(code)
+        if evidence is None or evidence.kind is EvidenceKind.BINARY or evidence.is_scale:
+            raise KnowledgeError(f"{file}: {code!r} is not an evidence answered with body sites")
+        precise = set(evidence.value_codes) - {evidence.default}
+        if precise != set(names):
+            missing, extra = sorted(precise - set(names)), sorted(set(names) - precise)
+            raise KnowledgeError(
+                f"{file}: the sites of {code!r} and the regions' sites differ "
+                f"(in no region: {missing[:3]}; not a site of {code!r}: {extra[:3]})"
+            )
+    site_evidences = frozenset(listed)
+    for evidence in evidences:
+        if evidence.code not in site_evidences and set(evidence.value_codes) & set(names):
+            raise KnowledgeError(f"{file}: {evidence.code!r} is answered with body sites but is not listed")
+    renamed = tuple(
+        replace(e, values=tuple(AnswerValue(v.code, names.get(v.code, v.text)) for v in e.values))
+        if e.code in site_evidences
+        else e
+        for e in evidences
+    )
+    return tuple(sorted(regions, key=lambda r: r.order)), site_evidences, renamed
 
 
 def _code_order(code: str) -> tuple[int, str]:
