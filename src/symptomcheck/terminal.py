@@ -22,7 +22,7 @@ from symptomcheck.interview import (
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.interview.wording import likelihood_key, percent, sex_code
-from symptomcheck.knowledge import BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
+from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
 
 YES = {"y", "yes", "o", "oui", "是"}
 NO = {"n", "no", "non", "否"}
@@ -32,6 +32,8 @@ UNKNOWN = {"?", "dk", "don't know", "nsp", "不知道"}
 BINARY_NUMBERS = {"1": "yes", "2": "no", "3": "?"}
 BACK = {"b", "back", "retour", "返回"}
 _SPLIT = re.compile(r"[\s,，、;]+")
+# Chinese puts full-width brackets around an aside, without a space
+BRACKETS: dict[Language, tuple[str, str]] = {"en": (" (", ")"), "fr": (" (", ")"), "zh": ("（", "）")}
 LEVEL_STYLE = {
     TriageLevel.EMERGENCY_AMBULANCE: "bold white on red",
     TriageLevel.EMERGENCY: "bold white on dark_orange3",
@@ -150,7 +152,9 @@ class TerminalConsultation:
         reason = assessment.question_reason
         if reason is None:
             return
-        names = ", ".join(self.knowledge.condition(c).name[self.language] for c in reason.conditions)
+        names = LIST_SEPARATOR[self.language].join(
+            self.knowledge.condition(c).name[self.language] for c in reason.conditions
+        )
         key = {
             QuestionPurpose.SEPARATE: "why_separate",
             QuestionPurpose.URGENT: "why_urgent",
@@ -280,7 +284,8 @@ class TerminalConsultation:
         for ranked in assessment.differential:
             condition = self.knowledge.condition(ranked.code)
             table.add_row(
-                f"{condition.name[lang]} ({condition.icd10})\n{self.t(likelihood_key(ranked.posterior))}",
+                f"{condition.name[lang]}{BRACKETS[lang][0]}{condition.icd10}{BRACKETS[lang][1]}\n"
+                f"{self.t(likelihood_key(ranked.posterior))}",
                 percent(ranked.posterior),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.supporting),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.against),

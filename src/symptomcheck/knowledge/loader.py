@@ -39,6 +39,7 @@ FRENCH_EVIDENCES_FILE = "release_evidences_fr.json"
 ZH_QUESTIONS_FILE = "texts/zh_questions.json"
 ZH_CONDITIONS_VALUES_FILE = "texts/zh_conditions_values.json"
 EN_QUESTIONS_FILE = "texts/en_questions_curated.json"
+FR_QUESTIONS_FILE = "texts/fr_questions_curated.json"
 EN_CONDITIONS_VALUES_FILE = "texts/en_conditions_values_curated.json"
 ADVICE_FILE = "texts/advice.json"
 TRIAGE_FILE = "triage.csv"
@@ -76,6 +77,7 @@ def _load(directory: Path) -> KnowledgeBase:
     zh_values = _section(zh_other, "values", ZH_CONDITIONS_VALUES_FILE)
     en_questions_file = _read_json(directory, EN_QUESTIONS_FILE)
     en_questions = _section(en_questions_file, "questions", EN_QUESTIONS_FILE)
+    fr_questions = _section(_read_json(directory, FR_QUESTIONS_FILE), "questions", FR_QUESTIONS_FILE)
     scales = _section(en_questions_file, "scales", EN_QUESTIONS_FILE)
     en_other = _read_json(directory, EN_CONDITIONS_VALUES_FILE)
     curated_conditions = _section(en_other, "conditions", EN_CONDITIONS_VALUES_FILE)
@@ -87,13 +89,22 @@ def _load(directory: Path) -> KnowledgeBase:
     standalone = _section(_read_json(directory, CURATION_FILE), "standalone", CURATION_FILE)
     curated_values_fr = _section(en_other, "values_fr", EN_CONDITIONS_VALUES_FILE) if "values_fr" in en_other else {}
     evidences = _evidences(
-        raw_evidences, zh_questions, zh_values, en_questions, curated_values, curated_values_fr, scales, standalone
+        raw_evidences,
+        zh_questions,
+        zh_values,
+        en_questions,
+        curated_values,
+        curated_values_fr,
+        scales,
+        standalone,
+        fr_questions,
     )
     regions, site_evidences, evidences = _body_sites(_read_json(directory, BODY_SITES_FILE), evidences)
     known = {e.code for e in evidences}
     conditions = _conditions(raw_conditions, known, zh_conditions, curated_conditions, curated_conditions_fr)
     _refuse_unknown_keys(ZH_QUESTIONS_FILE, "questions", zh_questions, known)
     _refuse_unknown_keys(EN_QUESTIONS_FILE, "questions", en_questions, known)
+    _refuse_unknown_keys(FR_QUESTIONS_FILE, "questions", fr_questions, known)
     _refuse_unknown_keys(EN_QUESTIONS_FILE, "scales", scales, {e.code for e in evidences if e.is_scale})
     codes = {c.code for c in conditions}
     _refuse_unknown_keys(ZH_CONDITIONS_VALUES_FILE, "conditions", zh_conditions, codes)
@@ -184,6 +195,7 @@ def _evidences(
     fr_values: Json,
     scales: Json,
     standalone: Json,
+    fr_questions: Json,
 ) -> tuple[Evidence, ...]:
     file = EVIDENCES_FILE
     parents: dict[str, str] = {}
@@ -207,7 +219,7 @@ def _evidences(
             raise KnowledgeError(f"{ZH_QUESTIONS_FILE}: {where} has no Chinese question")
         question = Text(
             en=_curated(en_questions, code, EN_QUESTIONS_FILE) or _text(entry, "question_en", file, where),
-            fr=_text(entry, "question_fr", file, where),
+            fr=_curated(fr_questions, code, FR_QUESTIONS_FILE) or _text(entry, "question_fr", file, where),
             zh=question_zh.strip(),
         )
         values, default, scale = _values(code, kind, entry, zh_values, en_values, fr_values, scales)

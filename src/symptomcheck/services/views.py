@@ -16,7 +16,7 @@ from symptomcheck.engine.assessment import Assessment
 from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation
 from symptomcheck.interview.wording import likelihood_key
-from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language
+from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language
 
 QuestionKind = Literal["yes_no", "one", "several", "scale"]
 _WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings"}
@@ -187,7 +187,7 @@ class Presenter:
         reason = None
         if assessment is not None and assessment.question_reason is not None:
             why = assessment.question_reason
-            names = ", ".join(self.knowledge.condition(c).name[language] for c in why.conditions)
+            names = LIST_SEPARATOR[language].join(self.knowledge.condition(c).name[language] for c in why.conditions)
             purpose = why.purpose.value
             reason = Reason(purpose, self.t(language, _WHY[purpose], conditions=names), why.conditions)  # type: ignore[arg-type]
         return QuestionView(code, evidence.question[language], kind, options, scale, reason, regions)

@@ -4,6 +4,7 @@
 import * as api from "./api.js";
 import { h } from "./dom.js";
 import { percent, t } from "./i18n.js";
+import { chanceChart, triageIcon } from "./pictures.js";
 
 const URGENT = new Set(["emergency_ambulance", "emergency"]);
 
@@ -13,8 +14,17 @@ export function triageCard(triage, { headingId, kicker, headingLevel = "h3" }) {
   return h(
     "div",
     { class: `triage level-${triage.level}${urgent ? " urgent" : ""}`, "data-level": triage.level },
-    h("p", { class: "kicker", text: kicker }),
-    h(headingLevel, { id: headingId, class: "triage-title", tabindex: "-1", text: triage.title }),
+    h(
+      "div",
+      { class: "triage-head" },
+      triageIcon(triage.level),
+      h(
+        "div",
+        {},
+        h("p", { class: "kicker", text: kicker }),
+        h(headingLevel, { id: headingId, class: "triage-title", tabindex: "-1", text: triage.title }),
+      ),
+    ),
     h("p", { class: "triage-action", text: triage.action }),
     h("p", { class: "escalate" }, h("strong", { text: t("escalate_heading") }), " ", triage.when_to_escalate),
     triage.red_flags.length
@@ -95,6 +105,7 @@ export function renderResult(view, { onBack, onRestart, transcript }) {
       { class: "card differential", "aria-labelledby": "differential-heading" },
       h("h2", { id: "differential-heading", text: t("differential_heading") }),
       h("p", { class: "hint", text: t("differential_note") }),
+      chanceChart(assessment.differential),
       assessment.differential.length
         ? h("ol", { class: "conditions" }, assessment.differential.map(condition))
         : h("p", { text: t("differential_empty") }),
