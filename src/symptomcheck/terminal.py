@@ -284,7 +284,8 @@ class TerminalConsultation:
         for ranked in assessment.differential:
             condition = self.knowledge.condition(ranked.code)
             table.add_row(
-                f"{condition.name[lang]}{BRACKETS[lang][0]}{condition.icd10}{BRACKETS[lang][1]}\n"
+                # the code on a line of its own, so a narrow cell never splits it from its brackets
+                f"{condition.name[lang]}\n{BRACKETS[lang][0].strip()}{condition.icd10}{BRACKETS[lang][1]}\n"
                 f"{self.t(likelihood_key(ranked.posterior))}",
                 percent(ranked.posterior),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.supporting),

@@ -178,8 +178,8 @@ def assert_result(terminal: Terminal, knowledge: KnowledgeBase, path: AnswerPath
     assert path.final.stop_reason is not None
     assert squash(terminal.t(f"stopped_{path.final.stop_reason.value}")) in shown
     for ranked in path.final.differential[:3]:  # names wrap inside the table's cells; the ICD-10 codes do not
-        close = "）" if lang == "zh" else ")"  # Chinese brackets are full-width (a cell may wrap after the opening one)
-        assert f"{knowledge.condition(ranked.code).icd10}{close}" in shown
+        open_, close = ("（", "）") if lang == "zh" else ("(", ")")  # Chinese brackets are full-width
+        assert f"{open_}{knowledge.condition(ranked.code).icd10}{close}" in shown
 
 
 CASES = [
