@@ -2,7 +2,7 @@
 
 French: a space before ? ! : ; (a normal, no-break or narrow no-break one), none before a comma, no
 doubled space, no doubled article ("des de la"). Chinese: full-width punctuation next to Chinese characters
-(？，：；（）), no space between two Chinese characters. English: no doubled space. In every language a
+(？，：；（）, 、 or 或 rather than /), no space between two Chinese characters. English: no doubled space. In every language a
 question ends with its question mark and advice ends as a sentence.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from symptomcheck.knowledge import LANGUAGES, KnowledgeBase, Language
 
 CJK = r"\u3400-\u9fff"
-HALF_WIDTH_NEXT_TO_CHINESE = re.compile(rf"[{CJK}][?,:;()]|[?,:;()][{CJK}]")
+HALF_WIDTH_NEXT_TO_CHINESE = re.compile(rf"[{CJK}][?,:;()/]|[?,:;()/][{CJK}]")
 SPACE_BETWEEN_CHINESE = re.compile(rf"[{CJK}][ \u00a0\u202f\u3000]+[{CJK}]")
 FRENCH_MARK_WITHOUT_SPACE = re.compile(r"[^\s\u00a0\u202f«(\d{}][?!;:]")
 FRENCH_SPACE_BEFORE_COMMA = re.compile(r"[ \u00a0\u202f],")
