@@ -1,9 +1,9 @@
 """Punctuation and spacing of every text the knowledge base shows people, per language.
 
 French: a space before ? ! : ; (a normal, no-break or narrow no-break one), none before a comma, no
-doubled space, no doubled article ("des de la"). Chinese: full-width punctuation next to Chinese characters
-(？，：；（）, 、 or 或 rather than /), no space between two Chinese characters. English: no doubled space. In every language a
-question ends with its question mark and advice ends as a sentence.
+doubled space, no doubled article ("des de la"). Chinese: full-width punctuation next to Chinese
+characters (？，：；（）, 、 or 或 rather than /), no space between two Chinese characters. English: no
+doubled space. In every language a question ends with its question mark and advice ends as a sentence.
 """
 
 from __future__ import annotations
