@@ -143,6 +143,12 @@ class OptionInfo(BaseModel):
     text: str
 
 
+class RegionInfo(BaseModel):
+    id: str
+    text: str
+    options: list[OptionInfo] = Field(description="the region's precise sites, in body order")
+
+
 class EvidenceInfo(BaseModel):
     id: str
     question: str
@@ -152,6 +158,11 @@ class EvidenceInfo(BaseModel):
     options: list[OptionInfo]
     default: str | None = Field(description="the ordinary answer (no pain, nowhere, 0) of a question with options")
     can_start: bool
+    regions: list[RegionInfo] = Field(
+        default=[],
+        description="for a question answered with body sites: the parts of the body, head to foot, each with "
+        "its sites (a part chosen without a site is answered with all of them); empty for any other question",
+    )
 
 
 class TriageLevelInfo(BaseModel):
