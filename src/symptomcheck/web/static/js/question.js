@@ -3,7 +3,7 @@
 
 import { bodySites } from "./bodymap.js";
 import { h } from "./dom.js";
-import { percent, t } from "./i18n.js";
+import { gap, percent, t } from "./i18n.js";
 
 const YES = { status: "present", values: [] };
 const NO = { status: "absent", values: [] };
@@ -172,7 +172,7 @@ export function renderQuestion(view, { onAnswer, onBack, checked = new Set() }) 
       }),
     ),
     h("h2", { id: "question-text", class: "question-text", tabindex: "-1", text: question.text }),
-    question.reason ? h("p", { class: "why" }, h("strong", { text: t("why_prefix") }), " ", question.reason.text) : null,
+    question.reason ? h("p", { class: "why" }, h("strong", { text: t("why_prefix") }), gap(), question.reason.text) : null,
     controls,
     view.turn > 0
       ? h(

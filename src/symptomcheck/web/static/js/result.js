@@ -3,7 +3,7 @@
 
 import * as api from "./api.js";
 import { h } from "./dom.js";
-import { percent, t } from "./i18n.js";
+import { gap, percent, t } from "./i18n.js";
 import { chanceChart, triageIcon } from "./pictures.js";
 
 const URGENT = new Set(["emergency_ambulance", "emergency"]);
@@ -26,7 +26,7 @@ export function triageCard(triage, { headingId, kicker, headingLevel = "h3" }) {
       ),
     ),
     h("p", { class: "triage-action", text: triage.action }),
-    h("p", { class: "escalate" }, h("strong", { text: t("escalate_heading") }), " ", triage.when_to_escalate),
+    h("p", { class: "escalate" }, h("strong", { text: t("escalate_heading") }), gap(), triage.when_to_escalate),
     triage.red_flags.length
       ? h(
           "div",
@@ -48,7 +48,7 @@ function reasons(title, items, kind) {
       "ul",
       {},
       items.map((item) =>
-        h("li", {}, item.question, " ", h("span", { class: "said", text: `${t("answered_prefix")} ${item.answer}` })),
+        h("li", {}, item.question, " ", h("span", { class: "said", text: `${t("answered_prefix")}${gap()}${item.answer}` })),
       ),
     ),
   );
