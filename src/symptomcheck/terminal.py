@@ -21,8 +21,8 @@ from symptomcheck.interview import (
     start,
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
-from symptomcheck.interview.wording import likelihood_key, percent
-from symptomcheck.knowledge import Evidence, EvidenceKind, Language, TriageLevel
+from symptomcheck.interview.wording import likelihood_key, percent, sex_code
+from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
 
 YES = {"y", "yes", "o", "oui", "是"}
 NO = {"n", "no", "non", "否"}
@@ -32,6 +32,8 @@ UNKNOWN = {"?", "dk", "don't know", "nsp", "不知道"}
 BINARY_NUMBERS = {"1": "yes", "2": "no", "3": "?"}
 BACK = {"b", "back", "retour", "返回"}
 _SPLIT = re.compile(r"[\s,，、;]+")
+# Chinese puts full-width brackets around an aside, without a space
+BRACKETS: dict[Language, tuple[str, str]] = {"en": (" (", ")"), "fr": (" (", ")"), "zh": ("（", "）")}
 LEVEL_STYLE = {
     TriageLevel.EMERGENCY_AMBULANCE: "bold white on red",
     TriageLevel.EMERGENCY: "bold white on dark_orange3",
@@ -94,9 +96,9 @@ class TerminalConsultation:
 
     def _sex(self) -> str:
         while True:
-            text = self.ask(self.t("sex_prompt")).upper()
-            if text in ("F", "M"):
-                return text
+            sex = sex_code(self.ask(self.t("sex_prompt")))
+            if sex is not None:
+                return sex
             self.console.print(self.t("sex_invalid"), style="red")
 
     def _complaint(self) -> str:
@@ -150,7 +152,9 @@ class TerminalConsultation:
         reason = assessment.question_reason
         if reason is None:
             return
-        names = ", ".join(self.knowledge.condition(c).name[self.language] for c in reason.conditions)
+        names = LIST_SEPARATOR[self.language].join(
+            self.knowledge.condition(c).name[self.language] for c in reason.conditions
+        )
         key = {
             QuestionPurpose.SEPARATE: "why_separate",
             QuestionPurpose.URGENT: "why_urgent",
@@ -160,6 +164,8 @@ class TerminalConsultation:
 
     def _read_answer(self, evidence: Evidence) -> Answer | None:
         """An answer, or None for "go back"; asks again until the input fits."""
+        if self.knowledge.regions_for(evidence.code):
+            return self._read_site_answer(evidence)
         if evidence.kind is EvidenceKind.BINARY:
             prompt = self.t("answer_yes_no")
         elif evidence.is_scale:
@@ -182,6 +188,51 @@ class TerminalConsultation:
             parsed = self._parse(evidence, text)
             if parsed is not None:
                 return parsed
+            self.console.print(self.t("answer_invalid"), style="red")
+
+    def _read_site_answer(self, evidence: Evidence) -> Answer | None:
+        """A body-site question in two steps: a numbered menu of regions (head to foot, after the answers that
+        are no site, such as "nowhere"), then the numbered sites of the region chosen; 0 there means
+        somewhere in the region, which answers with all its sites."""
+        regions = self.knowledge.regions_for(evidence.code)
+        in_regions = {code for region in regions for code in region.sites}
+        others = [v for v in self.knowledge.shown_values(evidence) if v.code not in in_regions]
+        while True:
+            for number, value in enumerate(others, start=1):
+                self.console.print(f"  {number}. {value.text[self.language]}")
+            for number, region in enumerate(regions, start=len(others) + 1):
+                self.console.print(f"  {number}. {region.name[self.language]}")
+            text = self.ask(self.t("answer_region")).casefold()
+            if text in BACK:
+                return None
+            if text in UNKNOWN:
+                return Answer.unknown()
+            if not (text.isdecimal() and text.isascii() and 1 <= int(text) <= len(others) + len(regions)):
+                self.console.print(self.t("answer_invalid"), style="red")
+                continue
+            if int(text) <= len(others):
+                return Answer.of(others[int(text) - 1].code)
+            sites = self._read_sites(evidence, regions[int(text) - len(others) - 1])
+            if sites is not None:
+                return sites
+
+    def _read_sites(self, evidence: Evidence, region: BodyRegion) -> Answer | None:
+        """The sites chosen in `region`, or None to choose another region."""
+        self.console.print(f"[bold]{region.name[self.language]}[/]")
+        self.console.print(f"  0. {self.t('region_unsure')}")
+        for number, code in enumerate(region.sites, start=1):
+            self.console.print(f"  {number}. {evidence.value(code).text[self.language]}")
+        while True:
+            text = self.ask(self.t("answer_site")).casefold()
+            if text in {"r", *BACK}:
+                return None
+            if text in UNKNOWN:
+                return Answer.unknown()
+            parts = [p for p in _SPLIT.split(text) if p]
+            if parts and all(p.isdecimal() and p.isascii() and int(p) <= len(region.sites) for p in parts):
+                if "0" in {str(int(p)) for p in parts}:
+                    return Answer.of(*region.sites)
+                return Answer.of(*dict.fromkeys(region.sites[int(p) - 1] for p in parts))
             self.console.print(self.t("answer_invalid"), style="red")
 
     @staticmethod
@@ -233,7 +284,9 @@ class TerminalConsultation:
         for ranked in assessment.differential:
             condition = self.knowledge.condition(ranked.code)
             table.add_row(
-                f"{condition.name[lang]} ({condition.icd10})\n{self.t(likelihood_key(ranked.posterior))}",
+                # the code on a line of its own, so a narrow cell never splits it from its brackets
+                f"{condition.name[lang]}\n{BRACKETS[lang][0].strip()}{condition.icd10}{BRACKETS[lang][1]}\n"
+                f"{self.t(likelihood_key(ranked.posterior))}",
                 percent(ranked.posterior),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.supporting),
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.against),
@@ -250,7 +303,7 @@ class TerminalConsultation:
         if evidence.kind is EvidenceKind.BINARY:
             said = self.t("yes") if given.status.value == "present" else self.t("no")
         elif given.values:
-            said = ", ".join(evidence.value(v).text[lang] for v in given.values)
+            said = self.knowledge.describe_values(evidence, given.values, lang)
         else:
             said = self.t("no")
         return f"{evidence.question[lang]} → {said}"

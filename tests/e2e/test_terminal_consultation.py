@@ -23,7 +23,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.interview import answer, assess, complaints, start
 from symptomcheck.interview.complaint_search import ComplaintSearch
-from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
+from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel, default_knowledge
 from symptomcheck.model import load_model
 
 SYMPTOMCHECK = Path(sys.executable).parent / "symptomcheck"
@@ -98,6 +98,8 @@ def first_match(engine: Engine, text: str) -> str:
 
 
 def prompt_key(evidence: Evidence) -> str:
+    if default_knowledge().regions_for(evidence.code):
+        return "answer_region"  # a body-site question: the regions first; "1" is the first answer, "nowhere"
     if evidence.kind is EvidenceKind.BINARY:
         return "answer_yes_no"
     if evidence.is_scale:
@@ -176,7 +178,8 @@ def assert_result(terminal: Terminal, knowledge: KnowledgeBase, path: AnswerPath
     assert path.final.stop_reason is not None
     assert squash(terminal.t(f"stopped_{path.final.stop_reason.value}")) in shown
     for ranked in path.final.differential[:3]:  # names wrap inside the table's cells; the ICD-10 codes do not
-        assert f"({knowledge.condition(ranked.code).icd10})" in shown
+        open_, close = ("（", "）") if lang == "zh" else ("(", ")")  # Chinese brackets are full-width
+        assert f"{open_}{knowledge.condition(ranked.code).icd10}{close}" in shown
 
 
 CASES = [
@@ -353,3 +356,38 @@ def test_an_unsupported_language_is_refused_with_code_2() -> None:
     assert "Traceback" not in done.stderr
     assert "error:" in done.stderr
     assert "--lang must be one of en, fr, zh" in " ".join(done.stderr.split())
+
+
+@pytest.mark.parametrize(("lang", "female", "male"), [("en", "female", "m"), ("fr", "femme", "h"), ("zh", "女", "男")])
+def test_the_sex_is_accepted_in_the_words_of_each_language(
+    engine: Engine, knowledge: KnowledgeBase, lang: Language, female: str, male: str
+) -> None:
+    complaint = {"en": "fever", "fr": "fièvre", "zh": "发烧"}[lang]
+    for said in (female, male):
+        path = replay(engine, 30, "F" if said == female else "M", lang, "E_91")
+        done = run_piped(script(engine, path, lang, ["30", said, complaint, "1"]), lang)
+        assert done.returncode == 0, done.stderr
+        out = squash(done.stdout)
+        assert squash(knowledge.message(lang, "sex_invalid")) not in out
+        assert squash(knowledge.message(lang, "result_title")) in out
+
+
+def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewhere_in_the_region(
+    engine: Engine, knowledge: KnowledgeBase
+) -> None:
+    # pain (E_53), its character (the second value), then where (E_55): chest, then its first site; the same
+    # again with 0 (not sure where); the rest "don't know"
+    chest = next(n for n, region in enumerate(knowledge.body_regions, start=2) if region.id == "chest")
+    head = next(str(n) for n, region in enumerate(knowledge.body_regions, start=2) if region.id == "head")
+    done = run_piped(["40", "m", "pain", "1", "2", str(chest), "1", *["?"] * 40])
+    assert done.returncode == 0, done.stderr
+    out = squash(done.stdout)
+    assert squash(knowledge.message("en", "answer_region")) in out
+    assert squash(f"{chest}. Chest") in out and squash(f"{head}. Head") in out
+    assert squash("0. " + knowledge.message("en", "region_unsure")) in out
+    assert squash("1. centre of the chest, upper part") in out
+    assert "hypochondrium" not in out
+    assert out.count(squash(knowledge.message("en", "answer_invalid"))) == 0
+    whole = run_piped(["40", "m", "pain", "1", "2", str(chest), "0", *["?"] * 40])
+    assert whole.returncode == 0, whole.stderr
+    assert squash(knowledge.message("en", "answer_invalid")) not in squash(whole.stdout)

@@ -47,7 +47,7 @@ def test_the_main_states_have_no_serious_accessibility_violation(
         summary.click()
     found += violations(page, f"result/{lang}")
     page.get_by_role("button", name=person.text["new_consultation"]).click()
-    chest = {"en": "chest pain", "fr": "douleur au thorax", "zh": "胸痛"}[lang]
+    chest = {"en": "chest pain", "fr": "douleur thoracique", "zh": "胸痛"}[lang]
     at_rest = web_server.http.get("/v1/knowledge/evidences/E_14", params={"lang": lang}).json()["question"]
     person.start(chest, age=60, sex="M", pick=at_rest)
     assert page.locator("#emergency .triage").is_visible()

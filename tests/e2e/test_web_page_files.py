@@ -72,4 +72,5 @@ def test_the_page_has_no_inline_script_or_style_and_builds_no_markup_from_string
         for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert forbidden not in code, (script.name, forbidden)
         assert not re.search(r"""setAttribute\(\s*["']style""", code), script.name
-        assert not re.search(r"https?://", code), script.name  # nothing from another origin
+        # nothing from another origin (the SVG namespace is a name that is never fetched)
+        assert not re.search(r"https?://", code.replace('"http://www.w3.org/2000/svg"', "")), script.name

@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-CHEST_PAIN = {"en": "chest pain", "fr": "douleur au thorax", "zh": "胸痛"}
+CHEST_PAIN = {"en": "chest pain", "fr": "douleur thoracique", "zh": "胸痛"}
 
 
 def shoot(page: Page, device: str, state: str, lang: str, full_page: bool = False) -> None:

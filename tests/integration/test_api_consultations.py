@@ -235,3 +235,43 @@ def test_an_idempotency_key_reused_with_another_request_never_returns_somebody_e
     assert mine.status_code == theirs.status_code == 201
     assert mine.json()["id"] != theirs.json()["id"]
     assert theirs.json()["age"] == 20 and theirs.json()["complaint"]["evidence"] == "E_91"
+
+
+def test_a_body_site_question_lists_its_regions_head_to_foot_besides_the_flat_options(server: Server) -> None:
+    state = server.new_consultation(age=40, sex="M", complaint="E_53")
+    assert state["assessment"]["question"]["id"] == "E_54"
+    second = state["assessment"]["question"]["options"][1]["id"]
+    response = answer_current(server.http, state, {"status": "present", "values": [second]})
+    assert response.status_code == 200, response.text
+    state = response.json()
+    question = server.http.get(f"/v1/consultations/{state['id']}/question", params={"lang": "fr"}).json()
+    assert question["id"] == "E_55" and question["kind"] == "several"
+    assert [option["id"] for option in question["options"]][:2] == ["V_123", "V_89"]  # nowhere, then forehead
+    regions = question["regions"]
+    assert regions[0] == {
+        "id": "head",
+        "text": "Tête",
+        "options": [
+            {"id": "V_89", "text": "front"},
+            {"id": "V_166", "text": "tempe droite"},
+            {"id": "V_167", "text": "tempe gauche"},
+            {"id": "V_62", "text": "sommet du crâne"},
+            {"id": "V_25", "text": "arrière de la tête"},
+            {"id": "V_124", "text": "bas de l'arrière de la tête, juste au-dessus de la nuque"},
+        ],
+    }
+    in_regions = [option["id"] for region in regions for option in region["options"]]
+    assert sorted(in_regions) == sorted(option["id"] for option in question["options"][1:])
+    # the region without a precise site: all its sites, shown back as the region
+    chest = next(region for region in regions if region["id"] == "chest")
+    values = [option["id"] for option in chest["options"]]
+    response = answer_current(server.http, state, {"status": "present", "values": values})
+    assert response.status_code == 200, response.text
+    said = server.http.get(f"/v1/consultations/{state['id']}", params={"lang": "fr"}).json()["transcript"][1]
+    assert said["answer"] == "Poitrine (sans savoir où exactement)"
+    assert said["values"] == values
+
+
+def test_a_question_that_is_not_about_body_sites_has_no_regions(server: Server) -> None:
+    state = server.new_consultation()
+    assert state["assessment"]["question"]["regions"] == []

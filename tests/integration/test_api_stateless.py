@@ -114,3 +114,12 @@ def test_the_knowledge_base_lists_conditions_evidences_and_triage_levels(
     assert next(lvl["id"] for lvl in levels) == "emergency_ambulance" and levels[0]["urgency"] == 4
     assert sqlite_server.http.get("/v1/knowledge/evidences/E_0000").status_code == 404
     assert sqlite_server.http.get("/v1/knowledge/conditions/Nope").status_code == 404
+
+
+def test_the_knowledge_base_gives_the_body_regions_of_a_body_site_question(sqlite_server: Server) -> None:
+    swelling = sqlite_server.http.get("/v1/knowledge/evidences/E_152", params={"lang": "zh"}).json()
+    regions = swelling["regions"]
+    assert regions[0]["id"] == "head" and regions[0]["text"] == "头部"
+    assert {"id": "V_101", "text": "胸部正中（上部）"} in next(r for r in regions if r["id"] == "chest")["options"]
+    assert sum(len(region["options"]) for region in regions) == len(swelling["options"]) - 1  # all but "nowhere"
+    assert sqlite_server.http.get("/v1/knowledge/evidences/E_91").json()["regions"] == []

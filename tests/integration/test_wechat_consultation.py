@@ -199,3 +199,32 @@ def test_restarting_erases_the_consultation_left_behind(wechat_server: WeChatSer
     sender.say("重新开始")
     with pytest.raises(NotFoundError):
         wechat_server.container.consultations.snapshot(old)
+
+
+def test_a_body_site_question_is_a_menu_of_regions_then_the_sites_of_the_region_chosen(
+    wechat_server: WeChatServer,
+) -> None:
+    sender = wechat_server.sender()
+    reply = _start(wechat_server, sender, complaint="疼痛")
+    if "编号" in reply and wechat_server.conversation(sender).stage == "choose_complaint":  # type: ignore[union-attr]
+        reply = sender.say("1")
+    assert wechat_server.conversation(sender).question == "E_54"  # type: ignore[union-attr]
+    menu = sender.say("2")
+    assert wechat_server.conversation(sender).question == "E_55"  # type: ignore[union-attr]
+    assert menu.index("1. 没有") < menu.index(". 头部") < menu.index(". 胸部") < menu.index(". 右脚和脚踝")
+    assert "请回复身体部位的编号" in menu and "更多" not in menu
+    chest = re.search(r"(\d+)\. 胸部\n", menu)
+    assert chest is not None
+    sites = sender.say(chest.group(1))
+    assert "【胸部】" in sites and "0. 就在这一部位" in sites and "1. 胸部正中（上部）" in sites
+    assert wechat_server.turn(sender) == 1  # choosing a region answers nothing yet
+    back = sender.say("返回")  # from the sites back to the regions, not to the previous question
+    assert "请回复身体部位的编号" in back and "【胸部】" not in back and wechat_server.turn(sender) == 1
+    sender.say(chest.group(1))
+    sender.say("0")  # not sure where in the chest: every site of the chest
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.consultation_id is not None
+    stored = wechat_server.container.consultations.snapshot(conversation.consultation_id).stored
+    knowledge = wechat_server.container.engine.knowledge
+    chest_sites = next(region.sites for region in knowledge.body_regions if region.id == "chest")
+    assert stored.consultation.turns[1].answer.values == chest_sites

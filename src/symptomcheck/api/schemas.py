@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 LanguageCode = Literal["en", "fr", "zh"]
 Sex = Literal["F", "M"]
 Status = Literal["present", "absent", "unknown"]
+# a body-site answer may name every site of a region (up to 19), or of several: room for all 165 values
+MAX_VALUES = 170
 
 
 class Strict(BaseModel):
@@ -20,7 +22,7 @@ class AnswerBody(Strict):
     status: Status = Field(description="present (yes, or the values chosen), absent (no) or unknown (don't know)")
     values: list[Annotated[str, Field(max_length=16)]] = Field(
         default=[],
-        max_length=20,
+        max_length=MAX_VALUES,
         description="for a question with options: the option ids chosen (one, or several where allowed); "
         'for a 0-10 scale: one number as text, e.g. "7"; empty for yes/no',
     )
@@ -85,7 +87,7 @@ class LanguageChange(Strict):
 class EvidenceItem(Strict):
     id: str = Field(max_length=16, description="an evidence code, e.g. E_91")
     status: Status
-    values: list[Annotated[str, Field(max_length=16)]] = Field(default=[], max_length=20)
+    values: list[Annotated[str, Field(max_length=16)]] = Field(default=[], max_length=MAX_VALUES)
 
 
 class DiagnosisRequest(Strict):
@@ -141,6 +143,12 @@ class OptionInfo(BaseModel):
     text: str
 
 
+class RegionInfo(BaseModel):
+    id: str
+    text: str
+    options: list[OptionInfo] = Field(description="the region's precise sites, in body order")
+
+
 class EvidenceInfo(BaseModel):
     id: str
     question: str
@@ -150,6 +158,11 @@ class EvidenceInfo(BaseModel):
     options: list[OptionInfo]
     default: str | None = Field(description="the ordinary answer (no pain, nowhere, 0) of a question with options")
     can_start: bool
+    regions: list[RegionInfo] = Field(
+        default=[],
+        description="for a question answered with body sites: the parts of the body, head to foot, each with "
+        "its sites (a part chosen without a site is answered with all of them); empty for any other question",
+    )
 
 
 class TriageLevelInfo(BaseModel):

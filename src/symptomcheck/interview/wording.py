@@ -21,3 +21,23 @@ def likelihood_key(probability: float) -> str:
     if probability >= 0.05:
         return "likelihood_low"
     return "likelihood_very_low"
+
+
+# The sex the statistics distinguish, as people say it in each language and on each channel: the local words
+# and their initials (f/m in English, f/h in French, 女/男 in Chinese), not only the codes F and M.
+FEMALE_WORDS = frozenset(
+    {"f", "female", "woman", "femme", "féminin", "feminin", "女", "女性", "女的", "女士", "girl", "fille"}
+)
+MALE_WORDS = frozenset(
+    {"m", "male", "man", "h", "homme", "masculin", "男", "男性", "男的", "男士", "boy", "garçon", "garcon"}
+)
+
+
+def sex_code(text: str) -> str | None:
+    """ "F" or "M" for what a person typed (any language, any case, surrounding spaces ignored), else None."""
+    said = text.strip().casefold()
+    if said in FEMALE_WORDS:
+        return "F"
+    if said in MALE_WORDS:
+        return "M"
+    return None

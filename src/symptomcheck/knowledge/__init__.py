@@ -1,11 +1,12 @@
 """The knowledge base: conditions, evidences, the triage table and the texts, validated at load."""
 
-from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
+from symptomcheck.knowledge.base import LIST_SEPARATOR, Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.errors import KnowledgeError
 from symptomcheck.knowledge.loader import DATA_DIR, default_knowledge, load_knowledge
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AnswerValue,
+    BodyRegion,
     Condition,
     Evidence,
     EvidenceKind,
@@ -19,8 +20,10 @@ from symptomcheck.knowledge.types import (
 __all__ = [
     "DATA_DIR",
     "LANGUAGES",
+    "LIST_SEPARATOR",
     "Advice",
     "AnswerValue",
+    "BodyRegion",
     "Condition",
     "Evidence",
     "EvidenceKind",

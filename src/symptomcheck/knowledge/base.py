@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 from symptomcheck.knowledge.catalogue import Catalogue
 from symptomcheck.knowledge.types import (
+    AnswerValue,
+    BodyRegion,
     Condition,
     Evidence,
     Language,
@@ -15,6 +17,9 @@ from symptomcheck.knowledge.types import (
     TriageLevel,
     TriageRule,
 )
+
+# how the items of a list are separated in a sentence: Chinese enumerates with the enumeration comma
+LIST_SEPARATOR: Mapping[Language, str] = {"en": ", ", "fr": ", ", "zh": "、"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,8 @@ class KnowledgeBase:
     disclaimer: Text
     french: FrenchCodes
     catalogue: Catalogue
+    body_regions: tuple[BodyRegion, ...] = ()  # in body order
+    body_site_evidences: frozenset[str] = frozenset()  # the evidences answered with body sites
     _conditions_by_code: dict[str, Condition] = field(init=False, repr=False)
     _evidences_by_code: dict[str, Evidence] = field(init=False, repr=False)
 
@@ -94,6 +101,35 @@ class KnowledgeBase:
             conditions=tuple(c for c in self.conditions if self.catalogue.entry(c.code).source == "ddxplus"),
             evidences=tuple(e for e in self.evidences if e.code not in added),
         )
+
+    def regions_for(self, evidence: str) -> tuple[BodyRegion, ...]:
+        """The body regions of a body-site question (empty for any other question)."""
+        return self.body_regions if evidence in self.body_site_evidences else ()
+
+    def shown_values(self, evidence: Evidence) -> tuple[AnswerValue, ...]:
+        """The values of a question in the order shown: a body-site question's in body order, after the
+        values that are no site ("nowhere"); any other question's as the release lists them.
+
+        The model keeps the release's order (its tables are laid out by it): only what is shown changes.
+        """
+        regions = self.regions_for(evidence.code)
+        if not regions:
+            return evidence.values
+        sites = [code for region in regions for code in region.sites]
+        rank = {code: n for n, code in enumerate(sites, start=1)}
+        return tuple(sorted(evidence.values, key=lambda value: rank.get(value.code, 0)))
+
+    def describe_values(self, evidence: Evidence, values: tuple[str, ...], language: Language) -> str:
+        """The values given to a question, in words; a whole body region chosen is named as the region."""
+        chosen = set(values)
+        parts: list[str] = []
+        covered: set[str] = set()
+        for region in self.regions_for(evidence.code):
+            if len(region.sites) > 1 and set(region.sites) <= chosen:
+                parts.append(self.message(language, "region_whole", region=region.name[language]))
+                covered.update(region.sites)
+        parts += [evidence.value(code).text[language] for code in values if code not in covered]
+        return LIST_SEPARATOR[language].join(parts)
 
     @property
     def condition_codes(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from symptomcheck.knowledge.errors import KnowledgeError
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AnswerValue,
+    BodyRegion,
     Condition,
     Evidence,
     EvidenceKind,
@@ -38,12 +40,14 @@ FRENCH_EVIDENCES_FILE = "release_evidences_fr.json"
 ZH_QUESTIONS_FILE = "texts/zh_questions.json"
 ZH_CONDITIONS_VALUES_FILE = "texts/zh_conditions_values.json"
 EN_QUESTIONS_FILE = "texts/en_questions_curated.json"
+FR_QUESTIONS_FILE = "texts/fr_questions_curated.json"
 EN_CONDITIONS_VALUES_FILE = "texts/en_conditions_values_curated.json"
 ADVICE_FILE = "texts/advice.json"
 TRIAGE_FILE = "triage.csv"
 CURATION_FILE = "curation.json"
 TRIAGE_RULE_FILE = "triage_rule.csv"
 MESSAGES_FILE = "texts/messages.json"
+BODY_SITES_FILE = "body_sites.json"
 
 Json = dict[str, Any]
 
@@ -74,6 +78,7 @@ def _load(directory: Path) -> KnowledgeBase:
     zh_values = _section(zh_other, "values", ZH_CONDITIONS_VALUES_FILE)
     en_questions_file = _read_json(directory, EN_QUESTIONS_FILE)
     en_questions = _section(en_questions_file, "questions", EN_QUESTIONS_FILE)
+    fr_questions = _section(_read_json(directory, FR_QUESTIONS_FILE), "questions", FR_QUESTIONS_FILE)
     scales = _section(en_questions_file, "scales", EN_QUESTIONS_FILE)
     en_other = _read_json(directory, EN_CONDITIONS_VALUES_FILE)
     curated_conditions = _section(en_other, "conditions", EN_CONDITIONS_VALUES_FILE)
@@ -85,12 +90,22 @@ def _load(directory: Path) -> KnowledgeBase:
     standalone = _section(_read_json(directory, CURATION_FILE), "standalone", CURATION_FILE)
     curated_values_fr = _section(en_other, "values_fr", EN_CONDITIONS_VALUES_FILE) if "values_fr" in en_other else {}
     evidences = _evidences(
-        raw_evidences, zh_questions, zh_values, en_questions, curated_values, curated_values_fr, scales, standalone
+        raw_evidences,
+        zh_questions,
+        zh_values,
+        en_questions,
+        curated_values,
+        curated_values_fr,
+        scales,
+        standalone,
+        fr_questions,
     )
+    regions, site_evidences, evidences = _body_sites(_read_json(directory, BODY_SITES_FILE), evidences)
     known = {e.code for e in evidences}
     conditions = _conditions(raw_conditions, known, zh_conditions, curated_conditions, curated_conditions_fr)
     _refuse_unknown_keys(ZH_QUESTIONS_FILE, "questions", zh_questions, known)
     _refuse_unknown_keys(EN_QUESTIONS_FILE, "questions", en_questions, known)
+    _refuse_unknown_keys(FR_QUESTIONS_FILE, "questions", fr_questions, known)
     _refuse_unknown_keys(EN_QUESTIONS_FILE, "scales", scales, {e.code for e in evidences if e.is_scale})
     codes = {c.code for c in conditions}
     _refuse_unknown_keys(ZH_CONDITIONS_VALUES_FILE, "conditions", zh_conditions, codes)
@@ -131,6 +146,8 @@ def _load(directory: Path) -> KnowledgeBase:
         disclaimer=disclaimer,
         french=french,
         catalogue=catalogue,
+        body_regions=regions,
+        body_site_evidences=site_evidences,
     )
 
 
@@ -187,6 +204,7 @@ def _evidences(
     fr_values: Json,
     scales: Json,
     standalone: Json,
+    fr_questions: Json,
 ) -> tuple[Evidence, ...]:
     file = EVIDENCES_FILE
     parents: dict[str, str] = {}
@@ -210,7 +228,7 @@ def _evidences(
             raise KnowledgeError(f"{ZH_QUESTIONS_FILE}: {where} has no Chinese question")
         question = Text(
             en=_curated(en_questions, code, EN_QUESTIONS_FILE) or _text(entry, "question_en", file, where),
-            fr=_text(entry, "question_fr", file, where),
+            fr=_curated(fr_questions, code, FR_QUESTIONS_FILE) or _text(entry, "question_fr", file, where),
             zh=question_zh.strip(),
         )
         values, default, scale = _values(code, kind, entry, zh_values, en_values, fr_values, scales)
@@ -542,6 +560,76 @@ def _french_codes(fr_evidences: Json, fr_conditions: Json, en_evidences: Json, e
         missing = sorted(set(en_conditions) - set(conditions.values()))
         raise KnowledgeError(f"{FRENCH_CONDITIONS_FILE}: condition {missing[0]!r} has no French counterpart")
     return FrenchCodes(evidences=evidences, values=values, conditions=conditions)
+
+
+def _body_sites(
+    data: Json, evidences: tuple[Evidence, ...]
+) -> tuple[tuple[BodyRegion, ...], frozenset[str], tuple[Evidence, ...]]:
+    """The body regions, the evidences answered with body sites, and the evidences with the sites' lay names.
+
+    Every precise site of every body-site evidence (all its values but the ordinary one, "nowhere") must
+    belong to exactly one region, and a region names only such sites: a person can then reach every site the
+    model knows, and a choice means one thing.
+    """
+    file = BODY_SITES_FILE
+    by_code = {e.code: e for e in evidences}
+    listed = data.get("evidences")
+    if not isinstance(listed, list) or not listed or not all(isinstance(code, str) for code in listed):
+        raise KnowledgeError(f"{file}: 'evidences' must list the body-site evidence codes")
+    raw_regions = data.get("regions")
+    if not isinstance(raw_regions, list) or not raw_regions:
+        raise KnowledgeError(f"{file}: 'regions' must be a non-empty list")
+    regions: list[BodyRegion] = []
+    names: dict[str, Text] = {}
+    for number, entry in enumerate(raw_regions):
+        if not isinstance(entry, dict):
+            raise KnowledgeError(f"{file}: region #{number}: expected an object")
+        region_id = _text(entry, "id", file, f"region #{number}")
+        where = f"region {region_id!r}"
+        order = entry.get("order")
+        if not isinstance(order, int) or isinstance(order, bool):
+            raise KnowledgeError(f"{file}: {where}: 'order' must be a whole number")
+        name = entry.get("name")
+        if not isinstance(name, dict):
+            raise KnowledgeError(f"{file}: {where}: 'name' must give the name in en, fr and zh")
+        sites = entry.get("sites")
+        if not isinstance(sites, list) or not sites:
+            raise KnowledgeError(f"{file}: {where}: 'sites' must list its precise sites")
+        codes: list[str] = []
+        for site in sites:
+            if not isinstance(site, dict):
+                raise KnowledgeError(f"{file}: {where}: each site must be an object with a code and its names")
+            code = _text(site, "code", file, where)
+            if code in names:
+                raise KnowledgeError(f"{file}: {where}: site {code!r} is already in another region")
+            names[code] = Text(**{lang: _text(site, lang, file, f"{where} site {code!r}") for lang in LANGUAGES})
+            codes.append(code)
+        texts = {lang: _text(name, lang, file, where) for lang in LANGUAGES}
+        regions.append(BodyRegion(region_id, order, Text(**texts), tuple(codes)))
+    if len({r.id for r in regions}) != len(regions) or len({r.order for r in regions}) != len(regions):
+        raise KnowledgeError(f"{file}: every region needs its own id and its own order")
+    for code in listed:
+        evidence = by_code.get(code)
+        if evidence is None or evidence.kind is EvidenceKind.BINARY or evidence.is_scale:
+            raise KnowledgeError(f"{file}: {code!r} is not an evidence answered with body sites")
+        precise = set(evidence.value_codes) - {evidence.default}
+        if precise != set(names):
+            missing, extra = sorted(precise - set(names)), sorted(set(names) - precise)
+            raise KnowledgeError(
+                f"{file}: the sites of {code!r} and the regions' sites differ "
+                f"(in no region: {missing[:3]}; not a site of {code!r}: {extra[:3]})"
+            )
+    site_evidences = frozenset(listed)
+    for evidence in evidences:
+        if evidence.code not in site_evidences and set(evidence.value_codes) & set(names):
+            raise KnowledgeError(f"{file}: {evidence.code!r} is answered with body sites but is not listed")
+    renamed = tuple(
+        replace(e, values=tuple(AnswerValue(v.code, names.get(v.code, v.text)) for v in e.values))
+        if e.code in site_evidences
+        else e
+        for e in evidences
+    )
+    return tuple(sorted(regions, key=lambda r: r.order)), site_evidences, renamed
 
 
 def _code_order(code: str) -> tuple[int, str]:

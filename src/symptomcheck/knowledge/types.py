@@ -92,6 +92,20 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class BodyRegion:
+    """A part of the body a person can point to, grouping the precise sites the model knows.
+
+    `sites` are value codes of the body-site evidences (V_xx), in body order. Choosing the region without a
+    precise site answers with all of them: a multi-choice answer means "the site lies in this set".
+    """
+
+    id: str
+    order: int  # body order, head to foot
+    name: Text
+    sites: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Condition:
     """A condition the service can suggest."""
 

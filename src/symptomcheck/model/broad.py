@@ -22,7 +22,7 @@ Priors P(d | age band, sex) come from the weighted visits with a first diagnosis
 least one symptom among the reasons: office and emergency-department visits are each normalised, then mixed
 with the ED share `ed_share` (the share of symptom visits that went to an ED nationally is about 15 %; a
 person consulting a symptom checker has not yet chosen, and a missed emergency is the worst failure, so the
-ED side is given more weight). The "not in the catalogue" outcome learns from the visits whose first
+ED side is given the same weight as the office side). The "not in the catalogue" outcome learns from the visits whose first
 diagnosis maps to no condition (and no exclusion): its prior is their share, at least `open_world_prior`.
 """
 
@@ -47,8 +47,11 @@ PROVENANCE = {"default": 0, "ddxplus": 1, "visits": 2, "authored": 3}
 OFFICE, ED = 0, 1
 
 BROAD_SETTINGS: dict[str, float] = {
-    "ed_share": 0.3,  # weight of emergency-department visits in the priors (see the module's docstring)
-    "mention_pseudo_count": 10.0,  # pseudo-visits pulling P(mentioned | d) towards the reason's overall rate
+    "ed_share": 0.5,  # weight of emergency-department visits in the priors (see the module's docstring)
+    "mention_pseudo_count": 2.0,  # pseudo-visits pulling P(mentioned | d) towards the reason's overall rate
+    # the broad likelihoods are smoothed towards the population and floored already: tempering them again (as
+    # the DDXPlus model is, at 0.7) only hides evidence; chosen on the DDXPlus training sample and fitted years
+    "temperature": 1.0,
     "min_visits": 20.0,  # fewer visits than this: the records do not model the condition
     "present_floor": 0.002,
     "present_ceiling": 0.95,

@@ -16,7 +16,7 @@ from symptomcheck.engine.assessment import Assessment
 from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation
 from symptomcheck.interview.wording import likelihood_key
-from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language
+from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language
 
 QuestionKind = Literal["yes_no", "one", "several", "scale"]
 _WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings"}
@@ -37,6 +37,19 @@ class Scale:
 
 
 @dataclass(frozen=True, slots=True)
+class RegionView:
+    """A part of the body, for a question answered with body sites: choose the region, then its sites.
+
+    Choosing the region without a precise site answers with every option id of the region: the answer then
+    means "somewhere in this region" and nothing more precise.
+    """
+
+    id: str
+    text: str
+    options: tuple[Option, ...]  # the region's precise sites, in body order
+
+
+@dataclass(frozen=True, slots=True)
 class Reason:
     purpose: Literal["separate", "urgent", "findings"]
     text: str
@@ -51,6 +64,9 @@ class QuestionView:
     options: tuple[Option, ...]  # the values of a "one" or "several" question; empty otherwise
     scale: Scale | None
     reason: Reason | None
+    # a body-site question's regions in body order (head to foot); `options` still lists every value, the
+    # ones that are no site ("nowhere") first
+    regions: tuple[RegionView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,14 +178,19 @@ class Presenter:
             numbers = [int(v.code) for v in evidence.values]
             scale = Scale(min(numbers), max(numbers), low[language], high[language])
         elif kind != "yes_no":
-            options = tuple(Option(v.code, v.text[language]) for v in evidence.values)
+            options = tuple(Option(v.code, v.text[language]) for v in self.knowledge.shown_values(evidence))
+        texts = {option.id: option.text for option in options}
+        regions = tuple(
+            RegionView(r.id, r.name[language], tuple(Option(code, texts[code]) for code in r.sites))
+            for r in self.knowledge.regions_for(code)
+        )
         reason = None
         if assessment is not None and assessment.question_reason is not None:
             why = assessment.question_reason
-            names = ", ".join(self.knowledge.condition(c).name[language] for c in why.conditions)
+            names = LIST_SEPARATOR[language].join(self.knowledge.condition(c).name[language] for c in why.conditions)
             purpose = why.purpose.value
             reason = Reason(purpose, self.t(language, _WHY[purpose], conditions=names), why.conditions)  # type: ignore[arg-type]
-        return QuestionView(code, evidence.question[language], kind, options, scale, reason)
+        return QuestionView(code, evidence.question[language], kind, options, scale, reason, regions)
 
     def answer_text(self, evidence: Evidence, given: Answer, language: Language) -> str:
         if given.status is AnswerStatus.UNKNOWN:
@@ -178,7 +199,7 @@ class Presenter:
             return self.t(language, "no")
         if evidence.kind is EvidenceKind.BINARY:
             return self.t(language, "yes")
-        return ", ".join(evidence.value(v).text[language] for v in given.values)
+        return self.knowledge.describe_values(evidence, given.values, language)
 
     def transcript_entry(self, turn: int | None, code: str, given: Answer, language: Language) -> TranscriptEntry:
         evidence = self.knowledge.evidence(code)

@@ -39,7 +39,9 @@ from symptomcheck.services.wechat_input import (
     parse_age,
     parse_answer,
     parse_choice,
+    parse_region_choice,
     parse_sex,
+    parse_sites,
 )
 from symptomcheck.services.wechat_replies import Replies
 from symptomcheck.services.wechat_repository import Conversation, WeChatRepository
@@ -170,9 +172,11 @@ class WeChatService:
                 return Step(fresh, self.replies.prompt(fresh.language, "wechat_age_prompt", note), applied=True)
             case "help":
                 return self._prompt(c, with_help=True)
+            case "back" if self._choosing_site(c):
+                return self._prompt(c.moved(page=0))  # from a region's sites back to the regions
             case "back":
                 return self._back(c)
-            case "more" if c.stage == "interview":
+            case "more" if c.stage == "interview" and not self._site_question(c):
                 return self._prompt(c.moved(page=c.page + 1))
             case "result" if c.stage == "done":
                 return self._prompt(c, result=True)
@@ -247,7 +251,17 @@ class WeChatService:
         if c.question is None:
             return self._present(c, snapshot)
         question = self.consultations.presenter.question(c.question, None, c.language)
-        given = parse_answer(question, text)
+        if question.regions:
+            # a body-site question: `page` is 0 at the menu of regions, n at the sites of region n
+            if 0 < c.page <= len(question.regions):
+                given = parse_sites(question.regions[c.page - 1], text)
+            else:
+                chosen = parse_region_choice(question, text)
+                if isinstance(chosen, int):
+                    return self._present(c.moved(page=chosen + 1), snapshot)
+                given = chosen
+        else:
+            given = parse_answer(question, text)
         if given is None:
             return self._present(c, snapshot, self._t(c, "answer_invalid"))
         assert c.consultation_id is not None
@@ -258,6 +272,13 @@ class WeChatService:
         except InvalidRequestError:
             return self._present(c, snapshot, self._t(c, "answer_invalid"))
         return self._present(c, answered, applied=True)
+
+    def _site_question(self, c: Conversation) -> bool:
+        knowledge = self.consultations.presenter.knowledge
+        return c.stage == "interview" and c.question is not None and bool(knowledge.regions_for(c.question))
+
+    def _choosing_site(self, c: Conversation) -> bool:
+        return self._site_question(c) and c.page > 0
 
     def _back(self, c: Conversation) -> Step:
         went_back = self._t(c, "went_back")

@@ -11,8 +11,9 @@ import unicodedata
 from typing import Literal
 
 from symptomcheck.engine.answers import Answer
+from symptomcheck.interview.wording import sex_code
 from symptomcheck.knowledge import Language
-from symptomcheck.services.views import QuestionView
+from symptomcheck.services.views import Option, QuestionView, RegionView
 
 Command = Literal["restart", "back", "help", "more", "result"]
 
@@ -31,8 +32,6 @@ LANGUAGE_WORDS: dict[str, Language] = {
 YES = {"是", "是的", "有", "对", "嗯", "yes", "y", "yeah", "oui", "o"}
 NO = {"否", "不是", "没有", "无", "不", "no", "n", "non"}
 UNKNOWN = {"?", "不知道", "不清楚", "不确定", "说不清", "don't know", "dont know", "dk", "idk", "je ne sais pas", "nsp"}
-FEMALE = {"1", "女", "女性", "女的", "f", "female", "woman", "femme", "féminin", "feminin"}
-MALE = {"2", "男", "男性", "男的", "m", "male", "man", "homme", "masculin"}
 BINARY_NUMBERS = {"1": "yes", "2": "no", "3": "?"}
 
 _SPACES = re.compile(r"\s+")
@@ -67,12 +66,9 @@ def parse_age(text: str) -> int | None:
 
 
 def parse_sex(text: str) -> str | None:
+    """F or M: the numbers offered (1 female, 2 male) or the words of any language (女/男, femme/homme...)."""
     said = normalise(text)
-    if said in FEMALE:
-        return "F"
-    if said in MALE:
-        return "M"
-    return None
+    return {"1": "F", "2": "M"}.get(said) or sex_code(said)
 
 
 def parse_choice(text: str, count: int) -> int | None:
@@ -108,3 +104,38 @@ def parse_answer(question: QuestionView, text: str) -> Answer | None:
     if question.kind == "one" and len(chosen) != 1:
         return None
     return Answer.of(*chosen)
+
+
+def options_outside_regions(question: QuestionView) -> tuple[Option, ...]:
+    """The options of a body-site question that are no site ("nowhere"): offered before the regions."""
+    in_regions = {option.id for region in question.regions for option in region.options}
+    return tuple(option for option in question.options if option.id not in in_regions)
+
+
+def parse_region_choice(question: QuestionView, text: str) -> Answer | int | None:
+    """At the region menu of a body-site question: an answer ("nowhere", don't know), the index of the region
+    chosen, or None. The menu numbers the answers that are no site first, then the regions."""
+    said = normalise(text)
+    if said in UNKNOWN:
+        return Answer.unknown()
+    others = options_outside_regions(question)
+    if not (said.isascii() and said.isdecimal() and 1 <= int(said) <= len(others) + len(question.regions)):
+        return None
+    if int(said) <= len(others):
+        return Answer.of(others[int(said) - 1].id)
+    return int(said) - len(others) - 1
+
+
+def parse_sites(region: RegionView, text: str) -> Answer | None:
+    """The sites chosen in a region by their numbers; 0 (not sure where) answers with all of them."""
+    said = normalise(text)
+    if said in UNKNOWN:
+        return Answer.unknown()
+    if not _NUMBERS.fullmatch(said):
+        return None
+    numbers = [int(part) for part in _SEPARATOR.split(said) if part]
+    if not all(0 <= n <= len(region.options) for n in numbers):
+        return None
+    if 0 in numbers:
+        return Answer.of(*(option.id for option in region.options))
+    return Answer.of(*dict.fromkeys(region.options[n - 1].id for n in numbers))

@@ -3,9 +3,9 @@
 A passive reply carries at most 2048 bytes of UTF-8 (about 680 Chinese characters). Each reply is built from
 segments in order of importance: what must be said (the triage advice and the disclaimer of a result, the
 question and its options) is always kept; what helps (the progress line, hints, the stopping reason, the
-less likely conditions) is left out first when it does not fit. A question with more options than fit (the
-body-location questions have 165) shows them a page at a time, numbered across pages, and "more" turns
-the page.
+less likely conditions) is left out first when it does not fit. A question with more options than fit shows
+them a page at a time, numbered across pages, and "more" turns the page; a body-site question (165 sites)
+is a numbered menu of body regions, then the numbered sites of the region chosen.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from symptomcheck.knowledge import KnowledgeBase, Language
 from symptomcheck.services.views import AssessmentView, Option, QuestionView, TriageView
+from symptomcheck.services.wechat_input import options_outside_regions
 
 MAX_REPLY_BYTES = 2048  # WeChat's limit on a passive text reply, in UTF-8 bytes
 OPTIONS_PAGE_BYTES = 900  # the numbered options of one message, leaving room for the question and advice
@@ -128,6 +129,8 @@ class Replies:
             scale = question.scale
             how = self.t(language, "wechat_answer_scale", low=scale.min_text, high=scale.max_text)
             return [Segment(question.text), Segment(how)]
+        if question.regions:
+            return self._body_sites(language, question, page)
         pages = option_pages(question.options)
         shown = pages[page % len(pages)]
         lines = "\n".join(f"{n}. {option.text}" for n, option in shown)
@@ -136,6 +139,20 @@ class Replies:
         if len(pages) > 1:
             segments.append(Segment(self.t(language, "wechat_more", page=page % len(pages) + 1, pages=len(pages))))
         return segments
+
+    def _body_sites(self, language: Language, question: QuestionView, page: int) -> list[Segment]:
+        """A body-site question: page 0 is the menu of regions (after the answers that are no site, such as
+        "nowhere"), page n the sites of region n, with 0 for "somewhere here, not sure exactly where"."""
+        if 0 < page <= len(question.regions):
+            region = question.regions[page - 1]
+            lines = [f"0. {self.t(language, 'region_unsure')}"]
+            lines += [f"{n}. {option.text}" for n, option in enumerate(region.options, start=1)]
+            heading = f"{question.text}\n【{region.text}】"
+            return [Segment(heading), Segment("\n".join(lines)), Segment(self.t(language, "wechat_answer_site"))]
+        others = options_outside_regions(question)
+        lines = [f"{n}. {option.text}" for n, option in enumerate(others, start=1)]
+        lines += [f"{n}. {region.text}" for n, region in enumerate(question.regions, start=len(others) + 1)]
+        return [Segment(question.text), Segment("\n".join(lines)), Segment(self.t(language, "wechat_answer_region"))]
 
     def result(self, language: Language, assessment: AssessmentView, note: str = "") -> str:
         """Triage first (the emergency warning before it, if any), then the likely conditions, the disclaimer.

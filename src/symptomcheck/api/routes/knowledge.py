@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from symptomcheck.api.deps import ContainerDep
 from symptomcheck.api.routes.consultations import problem_response
-from symptomcheck.api.schemas import ConditionInfo, EvidenceInfo, OptionInfo, TriageLevelInfo
+from symptomcheck.api.schemas import ConditionInfo, EvidenceInfo, OptionInfo, RegionInfo, TriageLevelInfo
 from symptomcheck.knowledge import Evidence, KnowledgeBase, Language, TriageLevel
 from symptomcheck.services.views import question_kind
 
@@ -26,6 +26,15 @@ def _condition(knowledge: KnowledgeBase, code: str, lang: Language) -> Condition
 
 
 def _evidence(container: ContainerDep, evidence: Evidence, lang: Language) -> EvidenceInfo:
+    knowledge = container.engine.knowledge
+    regions = [
+        RegionInfo(
+            id=region.id,
+            text=region.name[lang],
+            options=[OptionInfo(id=code, text=evidence.value(code).text[lang]) for code in region.sites],
+        )
+        for region in knowledge.regions_for(evidence.code)
+    ]
     return EvidenceInfo(
         id=evidence.code,
         question=evidence.question[lang],
@@ -35,6 +44,7 @@ def _evidence(container: ContainerDep, evidence: Evidence, lang: Language) -> Ev
         options=[OptionInfo(id=v.code, text=v.text[lang]) for v in evidence.values],
         default=evidence.default,
         can_start=evidence.code in container.consultations.complaint_codes,
+        regions=regions,
     )
 
 

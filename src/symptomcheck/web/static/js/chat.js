@@ -1,14 +1,14 @@
 // The conversation so far: each question asked and the answer given, the first complaint first.
 
 import { h, hidden } from "./dom.js";
-import { t } from "./i18n.js";
+import { gap, t } from "./i18n.js";
 
 function exchange(entry) {
   return h(
     "li",
     { class: "exchange", "data-evidence": entry.evidence },
-    h("p", { class: "bubble asked" }, hidden(t("asked_prefix")), " ", entry.question),
-    h("p", { class: "bubble answered" }, hidden(t("answered_prefix")), " ", entry.answer),
+    h("p", { class: "bubble asked" }, hidden(t("asked_prefix")), gap(), entry.question),
+    h("p", { class: "bubble answered" }, hidden(t("answered_prefix")), gap(), entry.answer),
   );
 }
 

@@ -33,3 +33,21 @@ export function focus(element) {
   element.focus({ preventScroll: true });
   element.scrollIntoView({ block: "center", behavior: "auto" });
 }
+
+// the SVG namespace is a name, not an address: nothing is fetched from it
+const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
+
+/** An SVG element, like h() in the SVG namespace: `class`, `on<event>` handlers, others as attributes. */
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG_NAMESPACE, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}

@@ -54,6 +54,11 @@ export function translate(root) {
   }
 }
 
+/** The space between a label and its text: none in Chinese, whose labels end with a full-width colon. */
+export function gap() {
+  return current === "zh" ? "" : " ";
+}
+
 /** A chance as a person reads it: never 0% or 100%, since nothing here is certain. */
 export function percent(probability) {
   if (probability < 0.01) return t("percent_below");

@@ -1,8 +1,9 @@
 // The current question, with answer controls that fit its kind: yes / no / don't know; one value; several
 // values; a 0-10 scale. Every answer is a button (reachable by Tab, pressed with Enter or Space).
 
+import { bodySites } from "./bodymap.js";
 import { h } from "./dom.js";
-import { percent, t } from "./i18n.js";
+import { gap, percent, t } from "./i18n.js";
 
 const YES = { status: "present", values: [] };
 const NO = { status: "absent", values: [] };
@@ -154,7 +155,9 @@ export function renderQuestion(view, { onAnswer, onBack, checked = new Set() }) 
   const question = assessment.question;
   const number = assessment.questions_asked + 1;
   const progressText = t("question_progress", { n: number, max: assessment.max_questions });
-  const controls = (CONTROLS[question.kind] || yesNo)(question, onAnswer, checked);
+  const controls = question.regions && question.regions.length
+    ? bodySites(question, onAnswer, `${view.id}|${view.turn}|${question.id}`, dontKnow)
+    : (CONTROLS[question.kind] || yesNo)(question, onAnswer, checked);
   return h(
     "section",
     { class: "card question", "aria-labelledby": "question-text", "data-question": question.id, "data-kind": question.kind },
@@ -169,7 +172,7 @@ export function renderQuestion(view, { onAnswer, onBack, checked = new Set() }) 
       }),
     ),
     h("h2", { id: "question-text", class: "question-text", tabindex: "-1", text: question.text }),
-    question.reason ? h("p", { class: "why" }, h("strong", { text: t("why_prefix") }), " ", question.reason.text) : null,
+    question.reason ? h("p", { class: "why" }, h("strong", { text: t("why_prefix") }), gap(), question.reason.text) : null,
     controls,
     view.turn > 0
       ? h(

@@ -3,7 +3,8 @@
 
 import * as api from "./api.js";
 import { h } from "./dom.js";
-import { percent, t } from "./i18n.js";
+import { gap, percent, t } from "./i18n.js";
+import { chanceChart, triageIcon } from "./pictures.js";
 
 const URGENT = new Set(["emergency_ambulance", "emergency"]);
 
@@ -13,10 +14,19 @@ export function triageCard(triage, { headingId, kicker, headingLevel = "h3" }) {
   return h(
     "div",
     { class: `triage level-${triage.level}${urgent ? " urgent" : ""}`, "data-level": triage.level },
-    h("p", { class: "kicker", text: kicker }),
-    h(headingLevel, { id: headingId, class: "triage-title", tabindex: "-1", text: triage.title }),
+    h(
+      "div",
+      { class: "triage-head" },
+      triageIcon(triage.level),
+      h(
+        "div",
+        {},
+        h("p", { class: "kicker", text: kicker }),
+        h(headingLevel, { id: headingId, class: "triage-title", tabindex: "-1", text: triage.title }),
+      ),
+    ),
     h("p", { class: "triage-action", text: triage.action }),
-    h("p", { class: "escalate" }, h("strong", { text: t("escalate_heading") }), " ", triage.when_to_escalate),
+    h("p", { class: "escalate" }, h("strong", { text: t("escalate_heading") }), gap(), triage.when_to_escalate),
     triage.red_flags.length
       ? h(
           "div",
@@ -38,7 +48,7 @@ function reasons(title, items, kind) {
       "ul",
       {},
       items.map((item) =>
-        h("li", {}, item.question, " ", h("span", { class: "said", text: `${t("answered_prefix")} ${item.answer}` })),
+        h("li", {}, item.question, " ", h("span", { class: "said", text: `${t("answered_prefix")}${gap()}${item.answer}` })),
       ),
     ),
   );
@@ -95,6 +105,7 @@ export function renderResult(view, { onBack, onRestart, transcript }) {
       { class: "card differential", "aria-labelledby": "differential-heading" },
       h("h2", { id: "differential-heading", text: t("differential_heading") }),
       h("p", { class: "hint", text: t("differential_note") }),
+      chanceChart(assessment.differential),
       assessment.differential.length
         ? h("ol", { class: "conditions" }, assessment.differential.map(condition))
         : h("p", { text: t("differential_empty") }),
