@@ -362,11 +362,16 @@ def test_a_french_condition_without_an_english_counterpart_is_refused(knowledge_
 # --- the shipped knowledge ------------------------------------------------------------------------------------------
 
 
-def test_the_shipped_knowledge_has_49_conditions_and_223_evidences(knowledge: KnowledgeBase) -> None:
-    assert len(knowledge.conditions) == 49
-    assert len(knowledge.evidences) == 223
-    assert len(set(knowledge.condition_codes)) == 49
-    assert len(set(knowledge.evidence_codes)) == 223
+def test_the_shipped_knowledge_holds_the_ddxplus_part_within_a_catalogue_of_hundreds(
+    knowledge: KnowledgeBase,
+) -> None:
+    ddxplus = knowledge.ddxplus()
+    assert len(ddxplus.conditions) == 49
+    assert len(ddxplus.evidences) == 223
+    assert len(knowledge.conditions) >= 400
+    assert len(set(knowledge.condition_codes)) == len(knowledge.conditions)
+    assert len(set(knowledge.evidence_codes)) == len(knowledge.evidences)
+    assert len(knowledge.evidences) >= 223 + 300
 
 
 def test_every_condition_has_a_triage_rule(knowledge: KnowledgeBase) -> None:

@@ -219,7 +219,6 @@ def broad_model(
     seen = counts.visits.sum(axis=0) >= s["min_visits"]
     for v, code in enumerate(counts.reason_evidences):
         e = evidences.index(code)
-        assert kb.evidence(code).kind is EvidenceKind.BINARY
         absent_row, present_row = int(offsets[e]), int(offsets[e]) + 1  # a yes/no evidence's rows: (no, yes)
         mentioned = np.where(seen, p_mentioned[v], base[v])
         # P(present | d) = P(mentioned | d) / r, but never above the ceiling for the condition that mentions the
@@ -249,6 +248,15 @@ def broad_model(
             {evidences[int(np.searchsorted(offsets, t, side="right")) - 1] for t in np.argwhere(np.isnan(p))[:, 0]}
         )
         raise ModelError(f"no likelihood for the evidences {missing[:5]}: neither DDXPlus nor the reasons model them")
+    # never 0 or 1: the engine's floors (yes/no and categorical answers, multi-choice values), then each question's
+    # outcomes sum to 1 again, so the artifact itself says no answer is impossible for any condition
+    engine_settings = {**ddxplus.settings, **s}
+    for e, code in enumerate(evidences):
+        rows = slice(int(offsets[e]), int(offsets[e + 1]))
+        multi = kb.evidence(code).kind is EvidenceKind.MULTI
+        floor = engine_settings.get("multi_floor", 1e-2) if multi else engine_settings.get("floor", 1e-3)
+        block = np.maximum(p[rows], floor)
+        p[rows] = block / block.sum(axis=0, keepdims=True)
     p_prior = _priors(counts, ddxplus, ddx_d, s)
     p_age, p_sex = smoothed_profiles(counts.age, counts.sex)
     few = counts.visits.sum(axis=0) < s["min_visits"]

@@ -1,0 +1,94 @@
+"""The broad model: one likelihood matrix over the catalogue, with the provenance of every cell."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symptomcheck.engine.tables import DEFAULT_SETTINGS
+from symptomcheck.knowledge import KnowledgeBase
+from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
+from symptomcheck.model.artifact import Model, load_model
+from symptomcheck.model.broad import BROAD_SETTINGS, PROVENANCE, VisitCounts, broad_model
+from symptomcheck.model.building import prepare_model
+from symptomcheck.visits import parse_years, read_visits
+
+ROOT = Path(__file__).parents[2]
+VISITS = ROOT / "tests" / "fixtures" / "visits_sample.csv"
+PATIENTS = ROOT / "tests" / "fixtures" / "patients_20_fr.csv"
+STATISTICS = ROOT / "data" / "ddxplus" / "casande_bed_stats_4_fr_v1.json"
+HELD_OUT = parse_years("NAMCS:2009-2010,ED:2019-2021")
+
+
+@pytest.fixture(scope="module")
+def counts(knowledge: KnowledgeBase) -> VisitCounts:
+    result = VisitCounts(knowledge)
+    result.add_all(read_visits(VISITS, exclude_years=HELD_OUT))
+    return result
+
+
+@pytest.fixture(scope="module")
+def model(knowledge: KnowledgeBase, counts: VisitCounts) -> Model:
+    ddxplus = prepare_model([PATIENTS], knowledge.ddxplus(), DEFAULT_SETTINGS, statistics=STATISTICS).model
+    return broad_model(ddxplus, counts, {"min_visits": 5})
+
+
+def test_the_broad_model_covers_every_condition_and_evidence(knowledge: KnowledgeBase, model: Model) -> None:
+    assert model.conditions == knowledge.condition_codes
+    assert model.evidences == knowledge.evidence_codes
+
+
+def test_no_likelihood_is_zero_or_one_and_each_question_sums_to_one(model: Model) -> None:
+    for e in range(len(model.evidences)):
+        block = model.p_outcome_[model.rows(e)]
+        np.testing.assert_allclose(block.sum(axis=0), 1.0, atol=1e-9)
+    binary = [e for e, outcomes in enumerate(model.outcomes) if outcomes == ("absent", "present")]
+    present = model.p_outcome_[[model.rows(e).start + 1 for e in binary]]
+    assert present.min() > 0 and present.max() < 1
+
+
+def test_every_cell_says_where_it_comes_from(model: Model) -> None:
+    assert model.provenance_ is not None
+    ddx_d = [model.conditions.index(c) for c in model.differential_conditions]
+    ddx_t = np.concatenate([np.arange(model.rows(model.evidences.index(e)).start, model.rows(model.evidences.index(e)).stop)
+                            for e in model.differential_evidences])  # fmt: skip
+    assert np.all(model.provenance_[np.ix_(ddx_t, ddx_d)] == PROVENANCE["ddxplus"])
+    assert (model.provenance_ == PROVENANCE["visits"]).any()
+    assert (model.provenance_ == PROVENANCE["default"]).any()
+    assert set(model.provenance["cells"]) == set(PROVENANCE)
+
+
+def test_the_reporting_rate_is_estimated_on_pairs_both_sources_cover(model: Model) -> None:
+    assert 0 < model.provenance["reporting_rate"] <= 1
+    assert model.provenance["reporting_rate_pairs"] > 0
+
+
+def test_not_in_the_catalogue_keeps_its_own_prior(model: Model) -> None:
+    other = model.conditions.index(NOT_IN_CATALOGUE)
+    assert model.p_prior_[other] >= BROAD_SETTINGS["open_world_prior"]
+    assert model.p_prior_.sum() == pytest.approx(1.0)
+    assert model.p_prior_.min() > 0
+
+
+def test_a_reason_tells_the_conditions_the_records_tie_it_to(model: Model) -> None:
+    fever = model.rows(model.evidences.index("E_91")).start + 1
+    otitis, sprain = model.conditions.index("Acute otitis media"), model.conditions.index("ankle_sprain")
+    assert model.p_outcome_[fever, otitis] > model.p_outcome_[fever, sprain]
+
+
+def test_the_survey_years_fitted_are_recorded_and_held_out_years_are_not_among_them(model: Model) -> None:
+    years = set(model.provenance["survey_years"])
+    assert "ED:2016" in years
+    assert not years & {"NAMCS:2009", "NAMCS:2010", "ED:2019", "ED:2020", "ED:2021"}
+
+
+def test_the_same_inputs_give_a_byte_identical_artifact(tmp_path: Path, model: Model) -> None:
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    model.save(first)
+    model.save(second)
+    digest = [hashlib.sha256(path.read_bytes()).hexdigest() for path in (first, second)]
+    assert digest[0] == digest[1]
+    assert load_model(first).version == model.version
