@@ -10,6 +10,7 @@ from symptomcheck.knowledge.types import (
     Evidence,
     Language,
     RedFlag,
+    Synonym,
     Text,
     TriageLevel,
     TriageRule,
@@ -47,6 +48,8 @@ class KnowledgeBase:
     advice: Mapping[TriageLevel, Mapping[Language, Advice]]
     disclaimer: Text
     french: FrenchCodes
+    # what people type for each evidence, in every language (texts/synonyms*.csv): the free-text parser's vocabulary
+    synonyms: tuple[Synonym, ...] = ()
     _conditions_by_code: dict[str, Condition] = field(init=False, repr=False)
     _evidences_by_code: dict[str, Evidence] = field(init=False, repr=False)
 

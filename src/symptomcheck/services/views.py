@@ -94,7 +94,8 @@ class TriageView:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptEntry:
-    turn: int | None  # the consultation's turn when it was answered (0 for the first question; None: complaint)
+    turn: int | None  # the consultation's turn when it was answered (0 for the first question; None: said with
+    # the complaint, before any question)
     evidence: str
     question: str
     status: str  # present / absent / unknown
@@ -271,7 +272,8 @@ class Presenter:
             turn=consultation.questions_asked,
             finished=assessment.should_stop,
             assessment=self.assessment(assessment, answers, lang),
-            transcript=tuple(
-                self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)
+            transcript=(
+                *(self.transcript_entry(None, t.evidence, t.answer, lang) for t in consultation.findings),
+                *(self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)),
             ),
         )
