@@ -19,6 +19,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
+from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.knowledge import DATA_DIR, LANGUAGES, KnowledgeBase, KnowledgeError
 
 TERMS_FILE = DATA_DIR / "texts" / "complaint_terms.json"
@@ -129,13 +130,17 @@ class ComplaintSearch:
         evidences: tuple[str, ...],
         prevalence: Mapping[str, float] | None = None,
         terms: Terms | None = None,
+        parser: TextParser | None = None,
     ) -> None:
         """`prevalence` (how often each evidence is present) breaks ties: common complaints come first.
 
         `terms` defaults to complaint_terms.json ({} searches the questions alone); terms of evidences not
-        searched here are ignored.
+        searched here are ignored. With a `parser`, every evidence the text states as present comes first, with
+        score 1 ("咳嗽发烧" is the cough and the fever, though its characters also resemble the whooping sound).
         """
         self._prevalence = prevalence or {}
+        self._parser = parser
+        self._searched = frozenset(evidences)
         terms = complaint_terms() if terms is None else terms
         self._entries: list[_Entry] = []
         for code in evidences:
@@ -169,4 +174,8 @@ class ComplaintSearch:
                 best[entry.evidence] = score
         matches = [Match(code, round(score, 3)) for code, score in best.items()]
         matches.sort(key=lambda m: (-m.score, -self._prevalence.get(m.evidence, 0.0), m.evidence))
+        if self._parser is not None:
+            stated = [f.evidence for f in self._parser.parse(text) if f.present and f.evidence in self._searched]
+            first = list(dict.fromkeys(stated))
+            matches = [Match(code, 1.0) for code in first] + [m for m in matches if m.evidence not in first]
         return matches[:limit]
