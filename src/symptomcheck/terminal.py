@@ -147,7 +147,7 @@ class TerminalConsultation:
         assert code is not None
         evidence = self.knowledge.evidence(code)
         n = consultation.questions_asked + 1
-        self.console.rule(self.t("question_progress", n=n, max=self.engine.max_turns))
+        self.console.rule(self.t("question_progress", n=n, max=self.engine.max_turns - len(consultation.findings)))
         if assessment.differential:
             leader = assessment.differential[0]
             self.console.print(

@@ -135,8 +135,8 @@ class ComplaintSearch:
         """`prevalence` (how often each evidence is present) breaks ties: common complaints come first.
 
         `terms` defaults to complaint_terms.json ({} searches the questions alone); terms of evidences not
-        searched here are ignored. With a `parser`, every evidence the text states as present comes first, with
-        score 1 ("咳嗽发烧" is the cough and the fever, though its characters also resemble the whooping sound).
+        searched here are ignored. With a `parser`, a text that states several evidences present offers each of them
+        first, with score 1 ("咳嗽发烧" is the cough and the fever, though its characters resemble the whooping sound).
         """
         self._prevalence = prevalence or {}
         self._parser = parser
@@ -175,7 +175,10 @@ class ComplaintSearch:
         matches = [Match(code, round(score, 3)) for code, score in best.items()]
         matches.sort(key=lambda m: (-m.score, -self._prevalence.get(m.evidence, 0.0), m.evidence))
         if self._parser is not None:
+            # several complaints in one text: each is offered (the similarity of the whole text to one question
+            # would find none of them well); one complaint is left to the similarity ranking, tuned for it
             stated = [f.evidence for f in self._parser.parse(text) if f.present and f.evidence in self._searched]
             first = list(dict.fromkeys(stated))
-            matches = [Match(code, 1.0) for code in first] + [m for m in matches if m.evidence not in first]
+            if len(first) > 1:
+                matches = [Match(code, 1.0) for code in first] + [m for m in matches if m.evidence not in first]
         return matches[:limit]
