@@ -353,3 +353,17 @@ def test_an_unsupported_language_is_refused_with_code_2() -> None:
     assert "Traceback" not in done.stderr
     assert "error:" in done.stderr
     assert "--lang must be one of en, fr, zh" in " ".join(done.stderr.split())
+
+
+def test_a_complaint_typed_with_other_symptoms_starts_from_all_of_them(
+    engine: Engine, knowledge: KnowledgeBase
+) -> None:
+    done = run_piped(["30", "F", "cough and fever, no rash", "1", *["?"] * 40])
+    assert done.returncode == 0, done.stderr
+    out = squash(done.stdout)
+    # offered as one choice: the cough, with the fever and the absent rash under it, and never asked again
+    assert squash(f"1. {knowledge.evidence('E_201').question['en']}") in out
+    assert squash(f"+ {knowledge.evidence('E_91').question['en']} {knowledge.message('en', 'yes')}") in out
+    assert squash(f"+ {knowledge.evidence('E_129').question['en']} {knowledge.message('en', 'no')}") in out
+    for said in ("E_91", "E_129"):  # answered with the complaint: never asked as a question
+        assert squash(knowledge.evidence(said).question["en"] + knowledge.message("en", "answer_yes_no")) not in out
