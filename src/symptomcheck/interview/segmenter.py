@@ -8,6 +8,7 @@ silenced: they are debug output on stderr that a terminal consultation or a serv
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import tempfile
@@ -29,7 +30,7 @@ _tokenizers: dict[frozenset[str], _Tokenizer] = {}
 
 def cache_directory() -> Path:
     """Where jieba keeps its dictionary cache: private to this user, inside the temporary directory."""
-    user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+    user = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
     return Path(tempfile.gettempdir()) / f"symptomcheck-{user}"
 
 

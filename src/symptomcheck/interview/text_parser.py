@@ -9,9 +9,12 @@ phrase matches the words in order, with at most one other word between two of it
 known may be a misspelling of a vocabulary word (one edit, two for long words, same first letter).
 Chinese: jieba cuts the text into words, with every phrase of the vocabulary kept whole; filler words (很, 有点,
 了, 我...) are set aside and a phrase matches the remaining text, with 疼 and 痛 taken as one.
-Overlapping matches: the one covering more words wins. Negation: a cue ("no", "don't", "pas", "sans", 不, 没有)
-before a finding, in the same clause, makes it absent; the clause ends at punctuation, at "but" / "mais" / 但是,
-and at a new "I" / "je" / 有 that starts another statement.
+Overlapping matches: the one covering more words wins; two evidences may share words ("sharp pain in my chest"
+is the kind and the site of one pain, "red itchy eyes" the redness and the itch), but a match whose words all
+belong to other findings is dropped. Negation: a cue ("no", "don't", "pas", "sans", 不, 没有)
+before a finding, in the same clause, makes it absent, and so does one between a site and its pain (头不疼); the
+clause ends at punctuation, at "but" / "mais" / 但是, and at a new "I" / "je" / 有 that starts another statement.
+A phrase that says the negation itself ("can't breathe", "no appetite", 没胃口) is a finding, not an absence.
 A finding of a follow-up question (the pain's site) brings its parent (pain) with it when present.
 """
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from symptomcheck.interview.segmenter import segment
+from symptomcheck.interview.spelling import deletions, distance
 from symptomcheck.knowledge import LANGUAGES, KnowledgeBase, Language, Synonym
 
 Status = Literal["present", "absent"]
@@ -114,35 +118,6 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _edits(word: str, depth: int) -> set[str]:
-    """Every string `depth` deletions or fewer away from `word` (the symmetric-delete index of a spell checker)."""
-    found = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (adjacent transpositions count once), stopping above `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 @dataclass(frozen=True, slots=True)
 class _Phrase:
     words: tuple[str, ...]
@@ -207,7 +182,7 @@ class TextParser:
         for vocabulary in self._latin.values():
             for word in vocabulary.vocabulary:
                 if len(word) >= 4:
-                    for deleted in _edits(word, 2 if len(word) >= 8 else 1):
+                    for deleted in deletions(word, 2 if len(word) >= 8 else 1):
                         vocabulary.deletions.setdefault(deleted, set()).add(word)
         self._zh_words = frozenset(s.phrase for group in self._zh.values() for s in group)
         self._zh_longest = max((len(k) for k in self._zh), default=0)
@@ -258,12 +233,12 @@ class TextParser:
         if len(word) < 4 or word in _COMMON or word in _STOP[language]:
             return {}
         found: dict[str, bool] = {}
-        for deleted in _edits(word, 2 if len(word) >= 6 else 1):
+        for deleted in deletions(word, 2 if len(word) >= 6 else 1):
             for known in vocabulary.deletions.get(deleted, ()):
                 if known in found or known[0] != word[0] or (len(word) == 4 and len(known) < 5):
                     continue
                 limit = 2 if max(len(word), len(known)) >= 8 and min(len(word), len(known)) >= 6 else 1
-                if _distance(word, known, limit) <= limit:
+                if distance(word, known, limit) <= limit:
                     found[known] = False
         return found
 
