@@ -64,6 +64,9 @@ def test_a_negation_inside_the_phrase_is_a_finding_not_an_absence(parser: TextPa
     assert pairs(parser, "I have no appetite") == {("E_161", "present")}
     assert pairs(parser, "je n'ai pas faim", "fr") == {("E_161", "present")}
     assert pairs(parser, "我没有胃口", "zh") == {("E_161", "present")}
+    # French "ne ... plus": the voice is lost (a finding), the fever is gone (an absence)
+    assert pairs(parser, "je n'ai plus de voix", "fr") == {("E_212", "present")}
+    assert pairs(parser, "je n'ai plus de fièvre", "fr") == {("E_91", "absent")}
 
 
 def test_a_chinese_negation_between_the_site_and_the_pain_makes_it_absent(parser: TextParser) -> None:

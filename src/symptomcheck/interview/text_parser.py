@@ -63,6 +63,8 @@ _NEGATION = {
     ),
     "fr": _set("pas ne n sans aucun aucune jamais ni point"),
 }
+# the second half of a French negation ("ne ... plus"): in a phrase, it makes the "ne" before it part of the phrase
+_PAIRED = _set("plus rien")
 # "n't" arrives as two words ("don", "t"): these first halves make it a negation ("can't breathe" is a finding)
 _CONTRACTED = _set("don doesn didn haven hasn hadn isn aren wasn weren ain")
 _CONTRAST = _set("but however though although except yet mais cependant pourtant sauf quoique")
@@ -294,9 +296,11 @@ class TextParser:
 
     @staticmethod
     def _negated_latin(match: _Match, words: list[_Word], chosen: list[_Match], language: Language) -> _Match:
-        negation = _NEGATION[language]
+        negation = _NEGATION[language] | _PAIRED
         if any(words[i].text in negation for i in match.occupied):
-            return match  # a phrase that says the negation itself ("no appetite", "pas faim") is a finding
+            # a phrase that says the negation itself is a finding ("no appetite", "pas faim", and "plus de voix",
+            # whose "ne" comes before it: "je n'ai plus de voix" has lost the voice)
+            return match
         inside = {i for m in chosen for i in m.occupied}
         clause = words[match.first].clause
         for i in range(match.first - 1, max(match.first - 9, -1), -1):
