@@ -80,3 +80,18 @@ def test_words_that_state_no_complaint_are_refused_with_suggestions(server: Serv
 def test_the_complaint_search_offers_each_complaint_of_a_chinese_text_without_spaces(sqlite_server: Server) -> None:
     matches = sqlite_server.http.get("/v1/search", params={"text": "咳嗽发烧", "lang": "zh"}).json()
     assert [m["id"] for m in matches[:2]] == ["E_201", "E_91"]
+
+
+def test_the_complaint_search_suggests_what_new_users_typed_and_did_not_find(sqlite_server: Server) -> None:
+    expected = {
+        "burning when I pee": "E_53",  # the pain (at the urethra), no longer the seizure question
+        "slurred speech": "E_63",
+        "stroke": "E_176",
+        "urinary infection": "E_53",
+        "尿痛": "E_53",
+        "can't breathe": "E_66",
+        "allergic reaction after eating peanuts": "E_42",
+    }
+    for text, code in expected.items():
+        matches = sqlite_server.http.get("/v1/search", params={"text": text}).json()
+        assert matches and matches[0]["id"] == code, (text, matches)

@@ -159,8 +159,9 @@ class ComplaintSearch:
         """`prevalence` (how often each evidence is present) breaks ties: common complaints come first.
 
         `terms` defaults to complaint_terms.json ({} searches the questions alone); terms of evidences not
-        searched here are ignored. With a `parser`, a text that states several evidences present offers each of them
-        first, with score 1 ("咳嗽发烧" is the cough and the fever, though its characters resemble the whooping sound).
+        searched here are ignored. With a `parser`, the evidences a text states present come first, with score 1,
+        when it states several ("咳嗽发烧": the cough and the fever, though its characters resemble the whooping
+        sound) or when the similarity finds no good match.
         """
         self._prevalence = prevalence or {}
         self._parser = parser
@@ -249,9 +250,10 @@ class ComplaintSearch:
         matches.sort(key=lambda m: (-m.score, -self._prevalence.get(m.evidence, 0.0), m.evidence))
         if self._parser is not None:
             # several complaints in one text: each is offered (the similarity of the whole text to one question
-            # would find none of them well); one complaint is left to the similarity ranking, tuned for it
+            # would find none of them well); one complaint is left to the similarity ranking, tuned for it, unless
+            # that finds nothing good ("burning when I pee" resembled only the seizure question)
             stated = [f.evidence for f in self._parser.parse(text) if f.present and f.evidence in self._searched]
             first = list(dict.fromkeys(stated))
-            if len(first) > 1:
+            if len(first) > 1 or (first and (not matches or matches[0].score < _GOOD)):
                 matches = [Match(code, 1.0) for code in first] + [m for m in matches if m.evidence not in first]
         return matches[:limit]
