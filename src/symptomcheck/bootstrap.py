@@ -11,6 +11,7 @@ from symptomcheck.config import Settings
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.interview import complaint_prevalence, complaints
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.knowledge import default_knowledge
 from symptomcheck.model import load_model
 from symptomcheck.services.consultations import ConsultationService
@@ -49,9 +50,11 @@ def build(settings: Settings, run_migrations: bool = True) -> Container:
         migrate(database)
     repository = SqlConsultationRepository(database)
     prevalence = complaint_prevalence(engine)
-    complaint_search = ComplaintSearch(knowledge, complaints(engine), prevalence)
-    evidence_search = ComplaintSearch(knowledge, knowledge.evidence_codes, prevalence)
-    consultations = ConsultationService(engine, repository, complaint_search)
+    parser = TextParser(knowledge)
+    parser.parse("发烧")  # loads the Chinese segmenter now (about a second) rather than in the first request
+    complaint_search = ComplaintSearch(knowledge, complaints(engine), prevalence, parser=parser)
+    evidence_search = ComplaintSearch(knowledge, knowledge.evidence_codes, prevalence, parser=parser)
+    consultations = ConsultationService(engine, repository, complaint_search, parser=parser)
     return Container(
         settings=settings,
         engine=engine,

@@ -161,6 +161,33 @@ def _count_rows(path: Path) -> int | None:
         return None
 
 
+@app.command("parse-eval")
+def parse_eval(
+    phrases: Annotated[Path, typer.Argument(help="A labelled phrase set (JSON Lines: text, language, findings).")],
+    show_misses: Annotated[bool, typer.Option("--misses", help="List every phrase not understood exactly.")] = False,
+) -> None:
+    """Precision and recall of the free-text parser per language on a labelled phrase set."""
+    from symptomcheck.evaluation.phrases import load_phrases, score
+    from symptomcheck.interview.text_parser import TextParser
+    from symptomcheck.knowledge import KnowledgeError, default_knowledge
+
+    try:
+        labelled = load_phrases(phrases)
+    except (OSError, ValueError) as error:
+        _fail(str(error))
+    try:
+        parser = TextParser(default_knowledge())
+    except KnowledgeError as error:
+        _fail(str(error))
+    scores = score(parser, labelled)
+    typer.echo(f"{'language':<9}{'phrases':>8}{'precision':>11}{'recall':>8}")
+    for language, s in scores.items():
+        typer.echo(f"{language:<9}{s.phrases:>8}{s.precision:>11.3f}{s.recall:>8.3f}")
+        if show_misses:
+            for text, missed, wrong in s.misses:
+                typer.echo(f"    {text!r}: missed {missed}, wrong {wrong}")
+
+
 @app.command()
 def fit(
     patients: PatientFiles,

@@ -18,9 +18,12 @@ from symptomcheck.interview import (
     assess,
     complaint_prevalence,
     complaints,
+    said_with,
     start,
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.consultation import Turn
+from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.interview.wording import likelihood_key, percent, sex_code
 from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
 
@@ -84,8 +87,8 @@ class TerminalConsultation:
     def _start(self) -> Consultation:
         age = self._age()
         sex = self._sex()
-        complaint = self._complaint()
-        return start(self.engine, age, sex, self.language, complaint)
+        complaint, said = self._complaint()
+        return start(self.engine, age, sex, self.language, complaint, said)
 
     def _age(self) -> int:
         while True:
@@ -101,28 +104,52 @@ class TerminalConsultation:
                 return sex
             self.console.print(self.t("sex_invalid"), style="red")
 
-    def _complaint(self) -> str:
-        search = ComplaintSearch(self.knowledge, complaints(self.engine), complaint_prevalence(self.engine))
+    def _complaint(self) -> tuple[str, tuple[Turn, ...]]:
+        """The complaint and what else was said with it, confirmed by number.
+
+        The first choice is what the words state (its other findings listed under it, answered with it), then
+        the closest complaints of the search; another choice starts from that complaint alone.
+        """
+        starters = complaints(self.engine)
+        search = ComplaintSearch(self.knowledge, starters, complaint_prevalence(self.engine))
+        parser = TextParser(self.knowledge)
         text = self.ask(self.t("complaint_prompt"))
         while True:
-            matches = search.search(text)
-            if not matches:
+            found = parser.parse(text, self.language)
+            stated = next((f.evidence for f in found if f.present and f.evidence in starters), None)
+            said = said_with(self.engine, stated, found) if stated is not None else ()
+            options = [stated] if stated is not None else []
+            options += [m.evidence for m in search.search(text) if m.evidence != stated]
+            options = options[:5]
+            if not options:
                 self.console.print(self.t("complaint_none"), style="red")
                 text = self.ask(self.t("complaint_prompt"))
                 continue
-            for number, match in enumerate(matches, start=1):
-                self.console.print(f"  {number}. {self.knowledge.evidence(match.evidence).question[self.language]}")
+            for number, code in enumerate(options, start=1):
+                self.console.print(f"  {number}. {self.knowledge.evidence(code).question[self.language]}")
+                if number == 1:
+                    for turn in said:
+                        self.console.print(f"       + {self._said(turn)}", style="dim")
             choice = self.ask(self.t("complaint_choose"))
-            if choice.isdecimal() and choice.isascii() and 1 <= int(choice) <= len(matches):
-                return matches[int(choice) - 1].evidence
+            if choice.isdecimal() and choice.isascii() and 1 <= int(choice) <= len(options):
+                code = options[int(choice) - 1]
+                return code, said if code == stated else ()
             text = choice
+
+    def _said(self, turn: Turn) -> str:
+        evidence = self.knowledge.evidence(turn.evidence)
+        if evidence.kind is EvidenceKind.BINARY or not turn.answer.values:
+            given = self.t("yes") if turn.answer == Answer.yes() else self.t("no")
+        else:
+            given = ", ".join(evidence.value(v).text[self.language] for v in turn.answer.values)
+        return f"{evidence.question[self.language]} {given}"
 
     def _ask_question(self, consultation: Consultation, assessment: Assessment) -> Consultation:
         code = assessment.next_question
         assert code is not None
         evidence = self.knowledge.evidence(code)
         n = consultation.questions_asked + 1
-        self.console.rule(self.t("question_progress", n=n, max=self.engine.max_turns))
+        self.console.rule(self.t("question_progress", n=n, max=self.engine.max_turns - len(consultation.findings)))
         if assessment.differential:
             leader = assessment.differential[0]
             self.console.print(

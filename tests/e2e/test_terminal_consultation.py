@@ -391,3 +391,17 @@ def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewher
     whole = run_piped(["40", "m", "pain", "1", "2", str(chest), "0", *["?"] * 40])
     assert whole.returncode == 0, whole.stderr
     assert squash(knowledge.message("en", "answer_invalid")) not in squash(whole.stdout)
+
+
+def test_a_complaint_typed_with_other_symptoms_starts_from_all_of_them(
+    engine: Engine, knowledge: KnowledgeBase
+) -> None:
+    done = run_piped(["30", "F", "cough and fever, no rash", "1", *["?"] * 40])
+    assert done.returncode == 0, done.stderr
+    out = squash(done.stdout)
+    # offered as one choice: the cough, with the fever and the absent rash under it, and never asked again
+    assert squash(f"1. {knowledge.evidence('E_201').question['en']}") in out
+    assert squash(f"+ {knowledge.evidence('E_91').question['en']} {knowledge.message('en', 'yes')}") in out
+    assert squash(f"+ {knowledge.evidence('E_129').question['en']} {knowledge.message('en', 'no')}") in out
+    for said in ("E_91", "E_129"):  # answered with the complaint: never asked as a question
+        assert squash(knowledge.evidence(said).question["en"] + knowledge.message("en", "answer_yes_no")) not in out

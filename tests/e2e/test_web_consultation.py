@@ -90,6 +90,26 @@ def test_a_new_consultation_can_be_started_from_the_result(open_page: Any, consu
     assert person.turn == 0
 
 
+def test_the_page_shows_what_it_understood_and_starts_from_all_of_it(
+    open_page: Any, consult: Any, web_server: Any
+) -> None:
+    page = open_page("en")
+    session = consult(page, "en")
+    page.fill("#age", "30")
+    page.check("input[name=sex][value=F]")
+    page.fill("#complaint", "cough and fever, no rash")
+    page.wait_for_function("() => document.querySelector('#complaint-understood').textContent.includes('fever')")
+    shown = page.locator("#complaint-understood").inner_text()
+    assert shown == session.text["understood"].replace("{items}", "cough · fever · no rash")
+    page.press("#complaint", "Escape")  # the suggestions closed: Enter sends the words themselves
+    page.press("#complaint", "Enter")
+    page.wait_for_selector("#consultation:not([hidden])")
+    session.settle()
+    view = web_server.consultation(session.consultation_id)
+    assert view["complaint"]["evidence"] == "E_201"
+    assert [(e["evidence"], e["status"]) for e in view["transcript"]] == [("E_91", "present"), ("E_129", "absent")]
+
+
 def test_words_that_match_no_complaint_get_a_message_and_no_consultation(open_page: Any, consult: Any) -> None:
     page = open_page("zh")
     text = consult(page, "zh").text

@@ -95,6 +95,22 @@ def test_several_close_complaints_are_numbered_for_the_person_to_pick(wechat_ser
     assert conversation is not None and conversation.stage == "interview"
 
 
+def test_a_message_with_several_symptoms_starts_at_once_from_all_of_them(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    first = _start(wechat_server, sender, complaint="咳嗽发烧，不头晕")
+    assert "第 1 题" in first
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.stage == "interview"
+    consultation = wechat_server.container.consultations.snapshot(
+        conversation.consultation_id or ""
+    ).stored.consultation
+    assert consultation.complaint == "E_201"
+    assert [(t.evidence, t.answer.status.value) for t in consultation.findings] == [
+        ("E_91", "present"),
+        ("E_76", "absent"),
+    ]
+
+
 def test_a_complaint_nothing_matches_is_asked_again(wechat_server: WeChatServer) -> None:
     sender = wechat_server.sender()
     reply = _start(wechat_server, sender, complaint="xyzzy")

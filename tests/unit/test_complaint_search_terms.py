@@ -14,7 +14,7 @@ from symptomcheck.knowledge import KnowledgeBase, KnowledgeError
 from symptomcheck.model import load_model
 
 # red flags a curated term may reach: the words name the alarm itself (not an ordinary complaint)
-ALARM_WORDS = {"E_43", "E_45", "E_140", "E_159", "E_210"}
+ALARM_WORDS = {"E_43", "E_45", "E_66", "E_140", "E_159", "E_210"}  # E_66: "can't breathe", "gasping for air"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_pain_anywhere_starts_at_the_pain_question(search: ComplaintSearch, text
         ("tired", "E_89"), ("je suis fatigué", "E_89"), ("乏力", "E_89"),
         ("palpitations", "E_155"), ("heart racing", "E_155"), ("心慌", "E_155"),
         ("runny nose", "E_181"), ("nez bouché", "E_181"), ("流鼻涕", "E_181"),
-        ("can't breathe", "E_64"), ("short of breath", "E_64"), ("essoufflé", "E_64"), ("喘不上气", "E_64"),
+        ("can't breathe", "E_66"), ("short of breath", "E_64"), ("essoufflé", "E_64"), ("喘不上气", "E_64"),
         ("vomiting", "E_148"), ("feel sick", "E_148"), ("mal au cœur", "E_148"), ("mal au coeur", "E_148"),
         ("呕吐", "E_148"),
         ("diarrhoea", "E_51"), ("diarrhea", "E_51"), ("diarrhée", "E_51"), ("拉肚子", "E_51"),
@@ -109,7 +109,8 @@ def test_curated_terms_reach_a_red_flag_only_when_they_name_the_alarm_itself(kno
     red_flags = {flag.evidence for flag in knowledge.red_flags}
     assert set(complaint_terms()) & red_flags <= ALARM_WORDS
     assert "E_14" not in complaint_terms()  # chest pain at rest
-    assert "E_66" not in complaint_terms()  # significant shortness of breath
+    # significant shortness of breath only for words that say breathing is impossible, never for breathlessness
+    assert not {"short of breath", "breathless", "difficulty breathing"} & set(complaint_terms()["E_66"]["en"])
 
 
 def test_no_term_is_listed_for_two_evidences() -> None:

@@ -216,3 +216,86 @@ def test_the_purge_erases_only_consultations_older_than_the_retention(
     recent, _ = service.start(30, "F", "en", "E_91")
     assert service.purge(timedelta(days=30)) == 1
     assert old.stored.id not in repository.rows and recent.stored.id in repository.rows
+
+
+# -- starting from what the person typed ----------------------------------------------------------------------
+
+
+def test_cough_and_fever_starts_from_the_cough_with_the_fever_answered_before_the_first_question(
+    service: ConsultationService,
+) -> None:
+    snapshot, _ = service.start(30, "F", "en", "cough and fever")
+    consultation = snapshot.stored.consultation
+    assert consultation.complaint == "E_201"
+    assert [(t.evidence, t.answer) for t in consultation.findings] == [("E_91", Answer.yes())]
+    assert consultation.questions_asked == 0  # the client's turn still starts at 0
+    # the engine counts the fever: it is among the answers assessed, and never asked
+    assert ("E_91", Answer.yes()) in consultation.answers
+    assert snapshot.assessment.next_question not in ("E_201", "E_91")
+
+
+def test_the_findings_said_with_the_complaint_are_in_the_transcript_and_survive_a_reload(
+    service: ConsultationService,
+) -> None:
+    snapshot, _ = service.start(30, "F", "en", "I have a sore throat and a cough but no fever")
+    view = service.view(snapshot)
+    said = [(entry.evidence, entry.status, entry.turn) for entry in view.transcript]
+    assert said == [("E_201", "present", None), ("E_91", "absent", None)]
+    assert view.complaint.evidence == "E_97"
+    reloaded = service.get(snapshot.stored.id)
+    assert reloaded.transcript == view.transcript
+    assert reloaded.assessment.question == view.assessment.question
+
+
+def test_going_back_never_withdraws_what_was_said_with_the_complaint(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "cough and fever")
+    id = snapshot.stored.id
+    with pytest.raises(InvalidRequestError, match="no answer to go back from"):
+        service.back(id)
+    question, turn = _current(service, id)
+    service.answer(id, question, turn, Answer.no())
+    after = service.back(id)
+    assert after.stored.consultation.findings == snapshot.stored.consultation.findings
+
+
+def test_a_pain_site_typed_with_the_complaint_answers_the_site_question(service: ConsultationService) -> None:
+    snapshot, _ = service.start(54, "M", "en", "burning when I pee")
+    consultation = snapshot.stored.consultation
+    assert consultation.complaint == "E_53"
+    assert [(t.evidence, t.answer.values) for t in consultation.findings] == [("E_55", ("V_185",))]
+
+
+def test_chinese_without_spaces_keeps_every_symptom(service: ConsultationService) -> None:
+    snapshot, _ = service.start(40, "M", "zh", "咳嗽发烧")
+    consultation = snapshot.stored.consultation
+    assert consultation.complaint == "E_201"
+    assert [t.evidence for t in consultation.findings] == ["E_91"]
+
+
+def test_text_that_states_only_absences_is_refused_with_suggestions(service: ConsultationService) -> None:
+    with pytest.raises(ComplaintNotFoundError) as refused:
+        service.start(30, "F", "en", "no fever")
+    assert "no complaint matches" in str(refused.value)
+
+
+def test_an_evidence_code_still_starts_with_that_complaint_alone(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    assert snapshot.stored.consultation.complaint == "E_91"
+    assert snapshot.stored.consultation.findings == ()
+
+
+def test_the_same_creation_key_with_other_findings_starts_another_consultation(service: ConsultationService) -> None:
+    first, _ = service.start(30, "F", "en", "cough and fever", creation_key="k9")
+    other, created = service.start(30, "F", "en", "cough, no fever", creation_key="k9")
+    again, created_again = service.start(30, "F", "en", "cough and fever", creation_key="k9")
+    assert created and other.stored.id != first.stored.id
+    assert not created_again and again.stored.id == first.stored.id
+
+
+def test_a_stored_consultation_with_findings_round_trips_through_json(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "cough and fever")
+    consultation = snapshot.stored.consultation
+    assert Consultation.loads(consultation.dumps()) == consultation
+    older = consultation.to_json()
+    del older["findings"]  # stored before findings existed
+    assert Consultation.from_json(older).findings == ()

@@ -448,3 +448,80 @@ def test_the_curated_standalone_entries_make_the_releases_dangling_follow_ups_lo
     for code in standalone:
         assert release[code]["code_question"] not in release  # the release names a parent it does not contain
         assert knowledge.evidence(code).parent is None
+
+
+# -- synonyms (texts/synonyms*.csv) ---------------------------------------------------------------------------
+
+
+def _append_synonym(directory: Path, row: str, name: str = "synonyms.csv") -> None:
+    path = directory / "texts" / name
+    if not path.exists():
+        path.write_text("evidence,language,phrase,values\n", encoding="utf-8")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(row + "\n")
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("E_999,en,brain fog,", "unknown evidence 'E_999'"),
+        ("E_91,de,Fieber,", "language 'de' is not one of en, fr, zh"),
+        ("E_91,en,,", "the phrase of E_91 is empty"),
+        ("E_91,en,hot head,V_101", "E_91 is a yes/no question: its phrases take no values"),
+        ("E_55,en,ouchy place,", "E_55 has answer values: the phrase 'ouchy place' must name them"),
+        ("E_55,en,ouchy place,V_9999", "E_55 has no value 'V_9999'"),
+        ("E_91,en,fever,", "the phrase 'fever' of E_91 in 'en' is listed twice"),
+    ],
+)
+def test_a_malformed_synonym_is_refused_naming_its_line(knowledge_dir: Path, row: str, problem: str) -> None:
+    _append_synonym(knowledge_dir, row)
+    with pytest.raises(KnowledgeError, match=r"texts/synonyms.csv: line \d+: " + re.escape(problem)):
+        load_knowledge(knowledge_dir)
+
+
+def test_a_second_synonyms_file_joins_the_vocabulary_without_code_changes(knowledge_dir: Path) -> None:
+    _append_synonym(knowledge_dir, "E_91,en,pyrexial state,", name="synonyms_visits.csv")
+    loaded = load_knowledge(knowledge_dir)
+    assert any(s.phrase == "pyrexial state" and s.evidence == "E_91" for s in loaded.synonyms)
+
+
+def test_a_synonyms_file_with_another_header_is_refused(knowledge_dir: Path) -> None:
+    (knowledge_dir / "texts" / "synonyms_bad.csv").write_text("code,lang,text\nE_91,en,fever\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"synonyms_bad.csv: the header must be evidence,language,phrase,values"):
+        load_knowledge(knowledge_dir)
+
+
+def test_the_shipped_synonyms_cover_every_symptom_a_person_would_type_in_three_languages(
+    knowledge: KnowledgeBase,
+) -> None:
+    covered: dict[str, set[str]] = {}
+    for synonym in knowledge.synonyms:
+        covered.setdefault(synonym.evidence, set()).add(synonym.language)
+    # every yes/no symptom that can start a consultation, except the few a person would not say as a complaint
+    # (E_13 "worse over two weeks with less effort", E_150 "can you pass stools or gas": a question, not words)
+    typed = {e.code for e in knowledge.evidences if e.kind is EvidenceKind.BINARY and not e.is_antecedent}
+    missing = sorted(typed - set(covered) - {"E_13", "E_150"})
+    assert not missing
+    assert all(languages == set(LANGUAGES) for languages in covered.values())
+    assert len(knowledge.synonyms) / len(covered) >= 5
+
+
+def test_every_english_and_french_phrase_alone_is_understood_as_its_own_evidence_only(
+    knowledge: KnowledgeBase,
+) -> None:
+    # two evidences with the same words (once small words like "very" or "à" are set aside) would make one of
+    # them unreachable; only the kind and the site of one pain may come together ("crampes d'estomac")
+    from symptomcheck.interview.text_parser import TextParser
+
+    parser = TextParser(knowledge)
+    wrong = []
+    for synonym in knowledge.synonyms:
+        if synonym.language == "zh":
+            continue  # Chinese may name two at once on purpose: 上吐下泻 is vomiting and diarrhoea
+        parent = knowledge.evidence(synonym.evidence).parent
+        found = {f.evidence for f in parser.parse(synonym.phrase, synonym.language) if f.present}
+        others = {code for code in found if code not in (synonym.evidence, parent)}
+        others = {code for code in others if parent is None or knowledge.evidence(code).parent != parent}
+        if synonym.evidence not in found or others:
+            wrong.append((synonym.language, synonym.phrase, synonym.evidence, sorted(others)))
+    assert not wrong

@@ -18,7 +18,7 @@ from symptomcheck.api import problems
 from symptomcheck.api.middleware import Guard
 from symptomcheck.api.observability import Metrics
 from symptomcheck.api.ratelimit import RateLimiter
-from symptomcheck.api.routes import consultations, diagnosis, health, knowledge
+from symptomcheck.api.routes import consultations, diagnosis, health, knowledge, parse
 from symptomcheck.bootstrap import Container
 from symptomcheck.channels.wechat import webhook as wechat_webhook
 
@@ -79,7 +79,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = metrics = Metrics()
     problems.install(app)
-    for module in (consultations, diagnosis, knowledge, health):
+    for module in (consultations, diagnosis, parse, knowledge, health):
         app.include_router(module.router)
     web.install(app)
     wechat_webhook.install(app)

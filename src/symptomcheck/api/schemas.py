@@ -35,14 +35,17 @@ class CreateConsultation(Strict):
     complaint: str = Field(
         min_length=1,
         max_length=200,
-        description="the first complaint: an evidence code (GET /v1/search) or words in English, French or "
-        "Chinese matched by the complaint search",
+        description="what brings the person: an evidence code (GET /v1/search), or their own words in English, "
+        "French or Chinese (POST /v1/parse shows what is understood). From words, the first finding that can start "
+        "a consultation is the complaint and every other finding, present or absent, is answered with it before "
+        'the first question ("cough and fever": the cough, with the fever answered yes)',
     )
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"age": 54, "sex": "M", "language": "en", "complaint": "chest pain"},
+                {"age": 34, "sex": "F", "language": "en", "complaint": "cough and fever, no headache"},
                 {"age": 30, "sex": "F", "language": "zh", "complaint": "发烧"},
                 {"age": 8, "sex": "F", "language": "fr", "complaint": "E_91"},
             ]
@@ -191,3 +194,72 @@ class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     detail: str | None = None
     model_version: str | None = None
+
+
+class ParseRequest(Strict):
+    text: str = Field(
+        min_length=1,
+        max_length=1000,
+        description='what the person typed: several symptoms, negations ("no fever", "pas de fièvre", 没有发烧), '
+        "small misspellings",
+    )
+    language: LanguageCode = Field(
+        default="en",
+        description="the language of the text and of the returned questions; text in another of the three languages "
+        "is still read (Chinese characters always as Chinese)",
+    )
+
+    model_config = ConfigDict(
+        str_max_length=1000,
+        json_schema_extra={
+            "examples": [
+                {"text": "I have a cough and a fever but no headache", "language": "en"},
+                {"text": "咳嗽发烧，没有头疼", "language": "zh"},
+                {"text": "j'ai mal à la poitrine et je n'ai pas de fièvre", "language": "fr"},
+            ]
+        },
+    )
+
+
+class Span(BaseModel):
+    start: int = Field(description="offset of the first character, counted in Unicode characters from 0")
+    end: int = Field(description="offset just after the last character: text[start:end] is what was said")
+
+
+class ParsedFinding(BaseModel):
+    id: str = Field(description="the evidence code, e.g. E_91")
+    status: Literal["present", "absent"]
+    values: list[str] = Field(
+        default=[], description="the answer values the words imply (the sites of a pain), for a question with options"
+    )
+    span: Span
+    text: str = Field(description="the words of the text that were understood")
+    matched: str = Field(description="the phrase of the vocabulary they matched")
+    question: str = Field(description="the evidence's question in the requested language")
+    can_start: bool = Field(description="whether it can be the first complaint of a consultation")
+
+
+class ParseResult(BaseModel):
+    findings: list[ParsedFinding] = Field(description="in the order they were said")
+    complaint: str | None = Field(
+        description="the finding a consultation started with this text would take as its complaint (the first present "
+        "one that can start); null when none can"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "findings": [
+                        {"id": "E_201", "status": "present", "values": [], "span": {"start": 9, "end": 14},
+                         "text": "cough", "matched": "cough", "question": "Do you have a cough?", "can_start": True},
+                        {"id": "E_91", "status": "absent", "values": [], "span": {"start": 26, "end": 31},
+                         "text": "fever", "matched": "fever",
+                         "question": "Do you have a fever (either felt or measured with a thermometer)?",
+                         "can_start": True},
+                    ],
+                    "complaint": "E_201",
+                }
+            ]
+        }
+    )  # fmt: skip

@@ -10,6 +10,7 @@ from symptomcheck.interview.interviewer import (
     resume,
     start,
 )
+from symptomcheck.interview.opening import said_with
 
 __all__ = [
     "Consultation",
@@ -21,5 +22,6 @@ __all__ = [
     "complaint_prevalence",
     "complaints",
     "resume",
+    "said_with",
     "start",
 ]

@@ -19,6 +19,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
+from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.knowledge import DATA_DIR, LANGUAGES, KnowledgeBase, KnowledgeError
 
 TERMS_FILE = DATA_DIR / "texts" / "complaint_terms.json"
@@ -43,6 +44,8 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 # matches, and every score up to _GOOD, are left as they are
 _GOOD = 0.75
 _QUESTION_WEIGHT = 0.96
+_CLOSE = 0.75  # a word counts as matched from this similarity on (`_word_score`)
+_CACHED_WORDS = 20_000  # similarities kept per searcher, for the words typed most recently
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,28 @@ def _word_score(query: list[str], target: list[str]) -> float:
     return total / len(query)
 
 
+def _similarity(word: str, other: str) -> float:
+    """How well `other` stands for `word` in `_word_score`: 1 when equal or when `word` (4 letters or more)
+    begins `other`, else their similarity ratio when they share the first letter, else 0."""
+    if word == other or (len(word) >= 4 and other.startswith(word)):
+        return 1.0
+    if word[0] != other[0] or 2 * min(len(word), len(other)) / (len(word) + len(other)) < _CLOSE:
+        return 0.0  # the ratio cannot reach _CLOSE: not worth computing
+    matcher = SequenceMatcher(None, word, other)
+    return matcher.ratio() if matcher.quick_ratio() >= _CLOSE else 0.0
+
+
+def _scored(query: list[str], target: list[str], close: Mapping[str, Mapping[str, float]]) -> float:
+    """`_word_score` from precomputed similarities: close[w] holds the words at least _CLOSE similar to w."""
+    if not query or not target:
+        return 0.0
+    total = 0.0
+    for word in query:
+        similar = close[word]
+        total += max((similar.get(other, 0.0) for other in target), default=0.0)
+    return total / len(query)
+
+
 def _han_score(query: set[str], target: set[str]) -> float:
     return len(query & target) / len(query) if query else 0.0
 
@@ -129,13 +154,18 @@ class ComplaintSearch:
         evidences: tuple[str, ...],
         prevalence: Mapping[str, float] | None = None,
         terms: Terms | None = None,
+        parser: TextParser | None = None,
     ) -> None:
         """`prevalence` (how often each evidence is present) breaks ties: common complaints come first.
 
         `terms` defaults to complaint_terms.json ({} searches the questions alone); terms of evidences not
-        searched here are ignored.
+        searched here are ignored. With a `parser`, the evidences a text states present come first, with score 1,
+        when it states several ("咳嗽发烧": the cough and the fever, though its characters resemble the whooping
+        sound) or when the similarity finds no good match.
         """
         self._prevalence = prevalence or {}
+        self._parser = parser
+        self._searched = frozenset(evidences)
         terms = complaint_terms() if terms is None else terms
         self._entries: list[_Entry] = []
         for code in evidences:
@@ -144,10 +174,46 @@ class ComplaintSearch:
             self._entries.append(_Entry(code, words, _pairs(question.zh), curated=False))
             said = dict.fromkeys(t for listed in terms.get(code, {}).values() for t in listed)
             self._entries += [_Entry(code, _words(t), _pairs(t), curated=True) for t in said]
+        # for speed: entries by their words, vocabulary by first letter, and each typed word's close words
+        # (both ways: the typed word in an entry, and an entry's word in the text) computed once
+        self._by_word: dict[str, list[int]] = {}
+        for number, entry in enumerate(self._entries):
+            for word in dict.fromkeys(entry.words):
+                self._by_word.setdefault(word, []).append(number)
+        self._by_letter: dict[str, list[str]] = {}
+        for word in self._by_word:
+            self._by_letter.setdefault(word[0], []).append(word)
+        self._close: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
 
-    def _score(self, entry: _Entry, words: list[str], pairs: set[str]) -> float:
+    def _close_words(self, word: str) -> tuple[dict[str, float], dict[str, float]]:
+        """Vocabulary words close to `word`: as `_word_score(query=[word], ...)` and `(..., target=[word])` see them."""
+        known = self._close.get(word)
+        if known is None:
+            forward: dict[str, float] = {}
+            backward: dict[str, float] = {}
+            for other in self._by_letter.get(word[0], ()):
+                if (score := _similarity(word, other)) >= _CLOSE:
+                    forward[other] = score
+                if (score := _similarity(other, word)) >= _CLOSE:
+                    backward[other] = score
+            if len(self._close) >= _CACHED_WORDS:
+                self._close.clear()
+            known = self._close[word] = (forward, backward)
+        return known
+
+    def _score(
+        self, entry: _Entry, words: list[str], pairs: set[str], close: Mapping[str, Mapping[str, float]] | None = None
+    ) -> float:
         if pairs:
             cover, complete = _han_score(pairs, entry.pairs), _han_score(entry.pairs, pairs)
+        elif close is not None:
+            forward = {w: close[w] for w in words}
+            cover = _scored(words, entry.words, forward)
+            complete = 0.0
+            if entry.curated and cover:
+                # an entry word is found in the text when a typed word has it among its backward-close words
+                found = [max((close[f"<{w}"].get(e, 0.0) for w in words), default=0.0) for e in entry.words]
+                complete = sum(found) / len(found) if found else 0.0
         else:
             cover = _word_score(words, entry.words)
             complete = _word_score(entry.words, words) if entry.curated and cover else 0.0
@@ -163,10 +229,31 @@ class ComplaintSearch:
             return []
         words, pairs = _words(text), _pairs(text) if _HAN.search(text) else set()
         best: dict[str, float] = {}
-        for entry in self._entries:
-            score = self._score(entry, words, pairs)
+        if pairs or not words:
+            candidates: list[_Entry] = self._entries
+            close: dict[str, Mapping[str, float]] | None = None
+        else:
+            # only entries sharing a close word with the text can score: the others cover none of its words
+            close = {}
+            numbers: set[int] = set()
+            for word in words:
+                forward, backward = self._close_words(word)
+                close[word], close[f"<{word}"] = forward, backward
+                for other in forward:
+                    numbers.update(self._by_word[other])
+            candidates = [self._entries[n] for n in sorted(numbers)]
+        for entry in candidates:
+            score = self._score(entry, words, pairs, close)
             if score > best.get(entry.evidence, 0.0):
                 best[entry.evidence] = score
         matches = [Match(code, round(score, 3)) for code, score in best.items()]
         matches.sort(key=lambda m: (-m.score, -self._prevalence.get(m.evidence, 0.0), m.evidence))
+        if self._parser is not None:
+            # several complaints in one text: each is offered (the similarity of the whole text to one question
+            # would find none of them well); one complaint is left to the similarity ranking, tuned for it, unless
+            # that finds nothing good ("burning when I pee" resembled only the seizure question)
+            stated = [f.evidence for f in self._parser.parse(text) if f.present and f.evidence in self._searched]
+            first = list(dict.fromkeys(stated))
+            if len(first) > 1 or (first and (not matches or matches[0].score < _GOOD)):
+                matches = [Match(code, 1.0) for code in first] + [m for m in matches if m.evidence not in first]
         return matches[:limit]

@@ -35,6 +35,9 @@ class Consultation:
     language: Language
     complaint: str  # the evidence code of the first complaint, answered yes
     turns: tuple[Turn, ...] = ()
+    # what else the person said with the complaint ("cough and fever": the fever; "no rash": the rash absent),
+    # answered before the first question; going back never withdraws them
+    findings: tuple[Turn, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.age, bool) or not isinstance(self.age, int) or not MIN_AGE <= self.age <= MAX_AGE:
@@ -48,8 +51,9 @@ class Consultation:
 
     @property
     def answers(self) -> list[tuple[str, Answer]]:
-        """The complaint (as a yes) followed by every answer, in order: what the engine assesses."""
-        return [(self.complaint, Answer.yes()), *((t.evidence, t.answer) for t in self.turns)]
+        """The complaint (as a yes), what was said with it, then every answer, in order: what the engine assesses."""
+        given = (*self.findings, *self.turns)
+        return [(self.complaint, Answer.yes()), *((t.evidence, t.answer) for t in given)]
 
     @property
     def questions_asked(self) -> int:
@@ -73,6 +77,7 @@ class Consultation:
             "language": self.language,
             "complaint": self.complaint,
             "turns": [{"evidence": t.evidence, **t.answer.to_json()} for t in self.turns],
+            "findings": [{"evidence": t.evidence, **t.answer.to_json()} for t in self.findings],
         }
 
     def dumps(self) -> str:
@@ -87,12 +92,15 @@ class Consultation:
             )
         try:
             turns = tuple(Turn(str(t["evidence"]), Answer.from_json(t)) for t in data["turns"])
+            # consultations stored before findings existed have none
+            findings = tuple(Turn(str(t["evidence"]), Answer.from_json(t)) for t in data.get("findings", []))
             return cls(
                 age=data["age"],
                 sex=data["sex"],
                 language=data["language"],
                 complaint=str(data["complaint"]),
                 turns=turns,
+                findings=findings,
             )
         except (KeyError, TypeError, ValueError) as error:
             if isinstance(error, ConsultationError):

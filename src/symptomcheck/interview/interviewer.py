@@ -7,7 +7,7 @@ import numpy as np
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.errors import AnswerError
-from symptomcheck.interview.consultation import Consultation, ConsultationError
+from symptomcheck.interview.consultation import Consultation, ConsultationError, Turn
 from symptomcheck.knowledge import EvidenceKind, Language
 
 
@@ -39,13 +39,16 @@ def complaint_prevalence(engine: Engine) -> dict[str, float]:
     return {code: float(prevalence[tables.evidence_index(code)]) for code in complaints(engine)}
 
 
-def start(engine: Engine, age: int, sex: str, language: Language, complaint: str) -> Consultation:
+def start(
+    engine: Engine, age: int, sex: str, language: Language, complaint: str, findings: tuple[Turn, ...] = ()
+) -> Consultation:
+    """A new consultation from its complaint and what else was said with it (checked like any answer)."""
     if complaint not in complaints(engine):
         raise ConsultationError(
             f"{complaint!r} cannot start a consultation: give a symptom code (yes/no, not a history question) "
             "such as E_91 (fever), or search the complaints by text"
         )
-    consultation = Consultation(age=age, sex=sex, language=language, complaint=complaint)
+    consultation = Consultation(age=age, sex=sex, language=language, complaint=complaint, findings=findings)
     engine.validate(consultation.answers)
     return consultation
 

@@ -13,6 +13,7 @@ from symptomcheck.knowledge.types import (
     Evidence,
     Language,
     RedFlag,
+    Synonym,
     Text,
     TriageLevel,
     TriageRule,
@@ -56,6 +57,8 @@ class KnowledgeBase:
     catalogue: Catalogue
     body_regions: tuple[BodyRegion, ...] = ()  # in body order
     body_site_evidences: frozenset[str] = frozenset()  # the evidences answered with body sites
+    # what people type for each evidence, in every language (texts/synonyms*.csv): the free-text parser's vocabulary
+    synonyms: tuple[Synonym, ...] = ()
     _conditions_by_code: dict[str, Condition] = field(init=False, repr=False)
     _evidences_by_code: dict[str, Evidence] = field(init=False, repr=False)
 

@@ -26,6 +26,7 @@ from symptomcheck.knowledge.types import (
     EvidenceKind,
     Language,
     RedFlag,
+    Synonym,
     Text,
     TriageLevel,
     TriageRule,
@@ -48,6 +49,9 @@ CURATION_FILE = "curation.json"
 TRIAGE_RULE_FILE = "triage_rule.csv"
 MESSAGES_FILE = "texts/messages.json"
 BODY_SITES_FILE = "body_sites.json"
+# every file matching this pattern adds synonyms, so a new set of evidences brings its own file
+SYNONYMS_PATTERN = "texts/synonyms*.csv"
+SYNONYM_COLUMNS = ("evidence", "language", "phrase", "values")
 
 Json = dict[str, Any]
 
@@ -148,6 +152,7 @@ def _load(directory: Path) -> KnowledgeBase:
         catalogue=catalogue,
         body_regions=regions,
         body_site_evidences=site_evidences,
+        synonyms=_synonyms(directory, by_code),
     )
 
 
@@ -630,6 +635,55 @@ def _body_sites(
         for e in evidences
     )
     return tuple(sorted(regions, key=lambda r: r.order)), site_evidences, renamed
+
+
+def _synonyms(directory: Path, evidences: Mapping[str, Evidence]) -> tuple[Synonym, ...]:
+    """The phrases people use for each evidence, from every texts/synonyms*.csv (none is allowed).
+
+    Columns: evidence, language, phrase, values (value codes separated by spaces; required for a categorical or
+    multi-choice evidence, since a phrase like "pain in my chest" only means something with its site, and
+    refused for a yes/no one). A phrase listed twice for the same evidence and language is refused.
+    """
+    synonyms: list[Synonym] = []
+    seen: set[tuple[str, str, str]] = set()
+    for path in sorted(directory.glob(SYNONYMS_PATTERN)):
+        name = f"texts/{path.name}"
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                reader = csv.DictReader(handle)
+                if tuple(reader.fieldnames or ()) != SYNONYM_COLUMNS:
+                    raise KnowledgeError(f"{name}: the header must be {','.join(SYNONYM_COLUMNS)}")
+                rows = list(reader)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise KnowledgeError(f"{name}: not a readable UTF-8 CSV ({error})") from None
+        for number, row in enumerate(rows, start=2):
+            where = f"{name}: line {number}"
+            code = (row.get("evidence") or "").strip()
+            evidence = evidences.get(code)
+            if evidence is None:
+                raise KnowledgeError(f"{where}: unknown evidence {code!r}")
+            language = (row.get("language") or "").strip()
+            if language not in LANGUAGES:
+                raise KnowledgeError(f"{where}: language {language!r} is not one of {', '.join(LANGUAGES)}")
+            phrase = " ".join((row.get("phrase") or "").split())
+            if not phrase:
+                raise KnowledgeError(f"{where}: the phrase of {code} is empty")
+            values = tuple((row.get("values") or "").split())
+            if evidence.kind is EvidenceKind.BINARY and values:
+                raise KnowledgeError(f"{where}: {code} is a yes/no question: its phrases take no values")
+            if evidence.kind is not EvidenceKind.BINARY and not values:
+                raise KnowledgeError(f"{where}: {code} has answer values: the phrase {phrase!r} must name them")
+            unknown = [v for v in values if v not in evidence.value_codes]
+            if unknown:
+                raise KnowledgeError(f"{where}: {code} has no value {unknown[0]!r}")
+            if evidence.kind is EvidenceKind.CATEGORICAL and len(values) != 1:
+                raise KnowledgeError(f"{where}: {code} takes exactly one value, the phrase names {len(values)}")
+            key = (code, language, phrase.casefold())
+            if key in seen:
+                raise KnowledgeError(f"{where}: the phrase {phrase!r} of {code} in {language!r} is listed twice")
+            seen.add(key)
+            synonyms.append(Synonym(code, language, phrase, values))
+    return tuple(synonyms)
 
 
 def _code_order(code: str) -> tuple[int, str]:

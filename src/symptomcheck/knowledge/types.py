@@ -148,3 +148,17 @@ class RedFlag:
     reason: str
     value: str | None = None
     minimum: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Synonym:
+    """A phrase people use for an evidence, in one language.
+
+    `values` names the answer values the phrase implies for a categorical or multi-choice evidence ("pain in my
+    chest" is the pain site question with the chest's values); empty for a yes/no evidence.
+    """
+
+    evidence: str
+    language: Language
+    phrase: str
+    values: tuple[str, ...] = ()

@@ -26,8 +26,9 @@ from typing import Any
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.errors import AnswerError
-from symptomcheck.interview import Consultation, ConsultationError, assess, complaints, start
+from symptomcheck.interview import Consultation, ConsultationError, Turn, assess, complaints, said_with, start
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.knowledge import Language
 from symptomcheck.services.errors import (
     ComplaintNotFoundError,
@@ -60,6 +61,14 @@ def new_id() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Opening:
+    """How a consultation starts: the complaint, and what else was said with it (answered before any question)."""
+
+    complaint: str
+    findings: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     stored: StoredConsultation
     assessment: Assessment
@@ -74,10 +83,12 @@ class ConsultationService:
         search: ComplaintSearch,
         clock: Callable[[], datetime] = utc_now,
         make_id: Callable[[], str] = new_id,
+        parser: TextParser | None = None,
     ) -> None:
         self.engine = engine
         self.repository = repository
         self.search = search
+        self.parser = parser or TextParser(engine.knowledge)
         self.presenter = Presenter(engine.knowledge, engine.max_turns)
         self.clock = clock
         self.make_id = make_id
@@ -104,24 +115,39 @@ class ConsultationService:
 
     # -- changing ------------------------------------------------------------------------------------------
 
-    def resolve_complaint(self, complaint: str) -> str:
+    def resolve_complaint(self, complaint: str, language: Language = "en") -> str:
         """An evidence code from a code or a typed complaint; refuse text that matches nothing closely."""
+        return self.opening(complaint, language).complaint
+
+    def opening(self, complaint: str, language: Language = "en") -> Opening:
+        """The complaint and the other findings of what the person typed (or of an evidence code).
+
+        The text is parsed: its first present finding that can start a consultation is the complaint, and every
+        other finding (present or absent) is answered with it. When the parser finds nothing to start from, the
+        complaint search takes the text as one complaint, as before; when that fails too, the refusal lists the
+        closest complaints.
+        """
         code = complaint.strip()
         if code in self.complaint_codes:
-            return code
+            return Opening(code)
         if self.engine.knowledge.has_evidence(code):
             raise InvalidRequestError(
                 f"{code} cannot start a consultation: give a symptom answered yes or no (not a history "
                 "question nor a follow-up), or describe the complaint in words"
             )
-        matches = self.search.search(complaint)
-        if matches and matches[0].score >= COMPLAINT_MATCH:
-            return matches[0].evidence
-        raise ComplaintNotFoundError(
-            f"no complaint matches {complaint.strip()[:80]!r} closely enough: give an evidence code such as E_53, "
-            "or one of the suggestions (GET /v1/search?text=... lists matches)",
-            tuple(m.evidence for m in matches),
-        )
+        found = self.parser.parse(complaint, language)
+        starter = next((f.evidence for f in found if f.present and f.evidence in self.complaint_codes), None)
+        if starter is None:
+            matches = self.search.search(complaint)
+            if not matches or matches[0].score < COMPLAINT_MATCH:
+                raise ComplaintNotFoundError(
+                    f"no complaint matches {complaint.strip()[:80]!r} closely enough: give an evidence code such as "
+                    "E_53, or one of the suggestions (GET /v1/search?text=... lists matches; POST /v1/parse shows "
+                    "what is understood)",
+                    tuple(m.evidence for m in matches),
+                )
+            starter = matches[0].evidence
+        return Opening(starter, said_with(self.engine, starter, found))
 
     def start(
         self, age: int, sex: str, language: Language, complaint: str, creation_key: str | None = None
@@ -133,15 +159,20 @@ class ConsultationService:
         """
         if creation_key is not None and not creation_key.isprintable():
             raise InvalidRequestError("the Idempotency-Key must be printable text of at most 200 characters")
-        code = self.resolve_complaint(complaint)
+        opening = self.opening(complaint, language)
         if creation_key is not None:
-            request = f"{age}|{sex}|{language}|{code}|{creation_key}"
+            said = ",".join(
+                f"{t.evidence}={t.answer.status.value}:{'+'.join(t.answer.values)}" for t in opening.findings
+            )
+            request = f"{age}|{sex}|{language}|{opening.complaint}|{creation_key}"
+            if said:  # the same key with other findings is another request (the format of before is kept otherwise)
+                request += f"|{said}"
             creation_key = hashlib.sha256(request.encode("utf-8")).hexdigest()
             existing = self.repository.get_by_creation_key(creation_key)
             if existing is not None:
                 return Snapshot(existing, assess(self.engine, existing.consultation)), False
         try:
-            consultation = start(self.engine, age, sex, language, code)
+            consultation = start(self.engine, age, sex, language, opening.complaint, opening.findings)
         except (ConsultationError, AnswerError) as error:
             raise InvalidRequestError(str(error)) from None
         assessment = assess(self.engine, consultation)

@@ -110,7 +110,8 @@ class TriageView:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptEntry:
-    turn: int | None  # the consultation's turn when it was answered (0 for the first question; None: complaint)
+    turn: int | None  # the consultation's turn when it was answered (0 for the first question; None: said with
+    # the complaint, before any question)
     evidence: str
     question: str
     status: str  # present / absent / unknown
@@ -213,8 +214,10 @@ class Presenter:
         )
 
     def assessment(
-        self, assessment: Assessment, answers: list[tuple[str, Answer]], language: Language
+        self, assessment: Assessment, answers: list[tuple[str, Answer]], language: Language, said: int = 0
     ) -> AssessmentView:
+        """`said`: how many answers came with the complaint (typed, not asked). The engine counts them against
+        its question limit; the person's progress counts the questions asked, out of what the limit leaves."""
         given = dict(answers)
         kb = self.knowledge
 
@@ -263,8 +266,8 @@ class Presenter:
             question=question,
             should_stop=assessment.should_stop,
             stop_reason=assessment.stop_reason.value if assessment.stop_reason is not None else None,
-            questions_asked=assessment.questions_asked,
-            max_questions=self.max_questions,
+            questions_asked=assessment.questions_asked - said,
+            max_questions=self.max_questions - said,
             differential=differential,
             triage=triage,
             disclaimer=kb.disclaimer[language],
@@ -291,8 +294,9 @@ class Presenter:
             complaint=self.transcript_entry(None, consultation.complaint, Answer.yes(), lang),
             turn=consultation.questions_asked,
             finished=assessment.should_stop,
-            assessment=self.assessment(assessment, answers, lang),
-            transcript=tuple(
-                self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)
+            assessment=self.assessment(assessment, answers, lang, said=len(consultation.findings)),
+            transcript=(
+                *(self.transcript_entry(None, t.evidence, t.answer, lang) for t in consultation.findings),
+                *(self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)),
             ),
         )

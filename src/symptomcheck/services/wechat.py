@@ -224,6 +224,11 @@ class WeChatService:
         return Step(moved, self.replies.prompt(c.language, "complaint_prompt"))
 
     def _on_complaint(self, c: Conversation, text: str, message_key: str | None) -> Step:
+        found = self.consultations.parser.parse(text, c.language)
+        starters = self.consultations.complaint_codes
+        if len(found) > 1 and any(f.present and f.evidence in starters for f in found):
+            # several findings ("咳嗽发烧，不头疼"): start from all of them at once, as the other channels do
+            return self._start(c, text, message_key)
         matches = self.consultations.search.search(text, limit=MAX_CANDIDATES)
         if not matches:
             moved = c.moved(stage="complaint", candidates=())
@@ -237,6 +242,7 @@ class WeChatService:
         return Step(moved, self.replies.complaint_choices(c.language, candidates))
 
     def _start(self, c: Conversation, complaint: str, message_key: str | None) -> Step:
+        """Start from an evidence code, or from the words typed (the service parses them; nothing is stored)."""
         assert c.age is not None and c.sex is not None
         # the message key makes the start idempotent: a duplicate of this message gets the same consultation
         key = f"wechat:{c.openid_hash[:32]}:{message_key}" if message_key is not None else None

@@ -28,14 +28,22 @@ def _answer_row(id: str, turn: int, t: Turn, now: datetime) -> AnswerRow:
     )
 
 
+def _turn(a: AnswerRow) -> Turn:
+    return Turn(a.evidence, Answer(AnswerStatus(a.status), tuple(json.loads(a.answer_values))))
+
+
 def _stored(row: ConsultationRow, answers: Sequence[AnswerRow]) -> StoredConsultation:
-    turns = tuple(Turn(a.evidence, Answer(AnswerStatus(a.status), tuple(json.loads(a.answer_values)))) for a in answers)
+    # answers given with the complaint have negative turns (-n .. -1, in the order said): rows sort them first,
+    # and the questions' turns keep counting from 0 as before
+    turns = tuple(_turn(a) for a in answers if a.turn >= 0)
+    findings = tuple(_turn(a) for a in answers if a.turn < 0)
     consultation = Consultation(
         age=row.age,
         sex=row.sex,
         language=row.language,  # type: ignore[arg-type]  # checked by Consultation itself
         complaint=row.complaint,
         turns=turns,
+        findings=findings,
     )
     return StoredConsultation(
         id=row.id,
@@ -68,7 +76,9 @@ class SqlConsultationRepository:
             triage_level=summary.triage_level,
             creation_key=creation_key,
         )
-        answers = [_answer_row(id, n, t, now) for n, t in enumerate(consultation.turns)]
+        said = consultation.findings
+        answers = [_answer_row(id, n - len(said), t, now) for n, t in enumerate(said)]
+        answers += [_answer_row(id, n, t, now) for n, t in enumerate(consultation.turns)]
         try:
             with self._sessions.begin() as session:
                 session.add(row)

@@ -58,7 +58,8 @@ class AnswerRow(Base):
     consultation_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
     )
-    turn: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for the first question after the complaint
+    # 0 for the first question after the complaint; -n .. -1 for what was said with the complaint, in that order
+    turn: Mapped[int] = mapped_column(Integer, primary_key=True)
     evidence: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(8))
     answer_values: Mapped[str] = mapped_column(Text)  # JSON list of value codes

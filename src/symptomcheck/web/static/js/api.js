@@ -74,3 +74,15 @@ export async function search(text, language, signal) {
   if (!response.ok) return [];
   return response.json();
 }
+
+/** What typed words state: [{id, status, text, ...}] (POST /v1/parse); `signal` aborts a stale request. */
+export async function parse(text, language, signal) {
+  const response = await fetch("/v1/parse", {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ text, language }),
+    signal,
+  });
+  if (!response.ok) return [];
+  return (await response.json()).findings;
+}

@@ -16,6 +16,8 @@ export class StartForm {
     this.complaint = form.querySelector("#complaint");
     this.listbox = form.querySelector("#complaint-options");
     this.status = form.querySelector("#complaint-status");
+    this.understood = form.querySelector("#complaint-understood");
+    this.findings = []; // what the typed words state, shown before starting (all of it is sent)
     this.options = []; // [{id, text}] shown
     this.active = -1;
     this.chosen = null; // {id, text} picked from the suggestions
@@ -44,6 +46,7 @@ export class StartForm {
   reset() {
     this.complaint.value = "";
     this.chosen = null;
+    this.showFindings([]);
     this.close();
     for (const field of ["age", "sex", "complaint"]) this.clearError(field);
   }
@@ -55,6 +58,7 @@ export class StartForm {
     const text = this.complaint.value.trim();
     if (!text) {
       this.close();
+      this.showFindings([]);
       return;
     }
     this.timer = window.setTimeout(() => this.search(text), SEARCH_DELAY_MS);
@@ -65,12 +69,17 @@ export class StartForm {
     const controller = new AbortController();
     this.searching = controller;
     let matches;
+    let findings;
     try {
-      matches = await api.search(text.trim(), language(), controller.signal);
+      [matches, findings] = await Promise.all([
+        api.search(text.trim(), language(), controller.signal),
+        api.parse(text.trim(), language(), controller.signal),
+      ]);
     } catch {
       return; // aborted, or offline: the words typed can still be sent
     }
     if (controller.signal.aborted) return;
+    this.showFindings(this.chosen ? [] : findings);
     const starters = matches.filter((m) => m.can_start);
     if (this.chosen) {
       // the language changed after a choice: show the chosen complaint in the new language
@@ -109,6 +118,15 @@ export class StartForm {
     else this.status.textContent = t("suggestions_count", { n: options.length });
   }
 
+  /** Lists what the words state ("Understood: cough · fever · no headache"): the consultation starts from all of it. */
+  showFindings(findings) {
+    this.findings = findings;
+    const items = findings
+      .filter((f, index) => findings.findIndex((g) => g.span.start === f.span.start && g.status === f.status) === index)
+      .map((f) => (f.status === "absent" ? t("understood_absent", { text: f.text }) : f.text));
+    this.understood.textContent = items.length ? t("understood", { items: items.join(" · ") }) : "";
+  }
+
   close() {
     this.options = [];
     this.active = -1;
@@ -133,6 +151,7 @@ export class StartForm {
     const option = this.options[index];
     if (!option) return;
     this.chosen = option;
+    this.showFindings([]); // a suggestion chosen is the complaint alone
     this.complaint.value = option.text;
     this.close();
     this.clearError("complaint");

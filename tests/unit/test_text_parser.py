@@ -1,0 +1,174 @@
+"""The free-text parser: several findings per sentence, negation, spans, misspellings, accents, Chinese without
+spaces, and a vocabulary that comes from the knowledge base alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from symptomcheck.interview.text_parser import Finding, TextParser
+from symptomcheck.knowledge import KnowledgeBase, Language, Synonym
+
+
+@pytest.fixture(scope="module")
+def parser(knowledge: KnowledgeBase) -> TextParser:
+    return TextParser(knowledge)
+
+
+def pairs(parser: TextParser, text: str, language: Language = "en") -> set[tuple[str, str]]:
+    return {(f.evidence, f.status) for f in parser.parse(text, language)}
+
+
+def one(parser: TextParser, text: str, evidence: str, language: Language = "en") -> Finding:
+    found = [f for f in parser.parse(text, language) if f.evidence == evidence]
+    assert len(found) == 1, (text, parser.parse(text, language))
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("no fever", "en"),
+        ("I don't have a fever", "en"),
+        ("I do not have any fever", "en"),
+        ("without fever", "en"),
+        ("pas de fièvre", "fr"),
+        ("je n'ai pas de fièvre", "fr"),
+        ("sans fièvre", "fr"),
+        ("不发烧", "zh"),
+        ("没有发烧", "zh"),
+        ("我没发烧", "zh"),
+    ],
+)
+def test_no_fever_is_parsed_as_an_absent_fever(parser: TextParser, text: str, language: Language) -> None:
+    assert pairs(parser, text, language) == {("E_91", "absent")}
+
+
+def test_several_symptoms_in_one_sentence_are_all_found_in_the_order_said(parser: TextParser) -> None:
+    found = parser.parse("I have a cough, a sore throat and a fever", "en")
+    assert [f.evidence for f in found] == ["E_201", "E_97", "E_91"]
+    assert all(f.present for f in found)
+
+
+def test_a_negation_covers_its_clause_only(parser: TextParser) -> None:
+    assert pairs(parser, "I have a cough but no fever") == {("E_201", "present"), ("E_91", "absent")}
+    assert pairs(parser, "no fever and I have a cough") == {("E_91", "absent"), ("E_201", "present")}
+    assert pairs(parser, "no cough or fever") == {("E_201", "absent"), ("E_91", "absent")}
+    assert pairs(parser, "je ne tousse pas mais j'ai de la fièvre", "fr") == {("E_201", "absent"), ("E_91", "present")}
+    assert pairs(parser, "不咳嗽但是发烧", "zh") == {("E_201", "absent"), ("E_91", "present")}
+    assert pairs(parser, "没有咳嗽和发烧", "zh") == {("E_201", "absent"), ("E_91", "absent")}
+
+
+def test_a_negation_inside_the_phrase_is_a_finding_not_an_absence(parser: TextParser) -> None:
+    # "can't breathe" is significant breathlessness, "no appetite" a loss of appetite, 没胃口 too
+    assert pairs(parser, "I can't breathe") == {("E_66", "present")}
+    assert pairs(parser, "I have no appetite") == {("E_161", "present")}
+    assert pairs(parser, "je n'ai pas faim", "fr") == {("E_161", "present")}
+    assert pairs(parser, "我没有胃口", "zh") == {("E_161", "present")}
+    # French "ne ... plus": the voice is lost (a finding), the fever is gone (an absence)
+    assert pairs(parser, "je n'ai plus de voix", "fr") == {("E_212", "present")}
+    assert pairs(parser, "je n'ai plus de fièvre", "fr") == {("E_91", "absent")}
+
+
+def test_a_chinese_negation_between_the_site_and_the_pain_makes_it_absent(parser: TextParser) -> None:
+    assert ("E_97", "absent") in pairs(parser, "咳嗽，嗓子不疼", "zh")
+    assert ("E_55", "absent") in pairs(parser, "头不疼", "zh")
+
+
+def test_each_finding_has_the_span_of_the_words_that_said_it(parser: TextParser) -> None:
+    text = "Since Monday: high fever, and I can't breathe well"
+    for finding in parser.parse(text, "en"):
+        assert text[finding.start : finding.end] == finding.text
+    fever = one(parser, text, "E_91")
+    assert fever.text == "high fever" and (fever.start, fever.end) == (14, 24)
+    chinese = "我头很疼，有点发烧"
+    headache = one(parser, chinese, "E_55", "zh")
+    assert chinese[headache.start : headache.end] == headache.text == "头很疼"
+
+
+def test_spans_count_characters_of_the_original_text_with_accents(parser: TextParser) -> None:
+    text = "Douleur à la poitrine, fièvre"
+    fever = one(parser, text, "E_91", "fr")
+    assert text[fever.start : fever.end] == "fièvre"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "evidence"),
+    [
+        ("feverr", "en", "E_91"),
+        ("I have a cogh", "en", "E_201"),
+        ("diarhea", "en", "E_51"),
+        ("nausia", "en", "E_148"),
+        ("vommiting", "en", "E_148"),
+        ("shortnes of breath", "en", "E_64"),
+        ("diarée", "fr", "E_51"),
+        ("essouflement", "fr", "E_64"),
+    ],
+)
+def test_small_misspellings_are_understood(parser: TextParser, text: str, language: Language, evidence: str) -> None:
+    assert (evidence, "present") in pairs(parser, text, language)
+
+
+def test_common_words_are_not_taken_for_misspelled_symptoms(parser: TextParser) -> None:
+    assert pairs(parser, "I could not sleep and tried some water") == set()
+
+
+def test_case_and_accents_do_not_matter(parser: TextParser) -> None:
+    assert pairs(parser, "FIEVRE ET TOUX", "fr") == pairs(parser, "fièvre et toux", "fr")
+    assert pairs(parser, "Sore Throat") == {("E_97", "present")}
+    assert pairs(parser, "mal de tete", "fr") == pairs(parser, "mal de tête", "fr")
+
+
+def test_chinese_without_spaces_is_segmented_into_its_symptoms(parser: TextParser) -> None:
+    assert pairs(parser, "咳嗽发烧", "zh") == {("E_201", "present"), ("E_91", "present")}
+    assert pairs(parser, "嗓子疼咳嗽流鼻涕但是不发烧", "zh") == {
+        ("E_97", "present"),
+        ("E_201", "present"),
+        ("E_181", "present"),
+        ("E_91", "absent"),
+    }
+
+
+def test_a_pain_site_brings_the_pain_first_with_the_sites_values(parser: TextParser, knowledge: KnowledgeBase) -> None:
+    found = parser.parse("pain in my chest", "en")
+    assert [f.evidence for f in found] == ["E_53", "E_55"]
+    sites = found[1].values
+    assert "V_101" in sites and all(v in knowledge.evidence("E_55").value_codes for v in sites)
+
+
+def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
+    found = parser.parse("sharp pain in my chest", "en")
+    assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "evidence"),
+    [
+        ("burning when I pee", "en", "E_55"),
+        ("slurred speech", "en", "E_63"),
+        ("stroke", "en", "E_176"),
+        ("urinary infection", "en", "E_55"),
+        ("尿痛", "zh", "E_55"),
+        ("can't breathe", "en", "E_66"),
+        ("allergic reaction after eating peanuts", "en", "E_42"),
+    ],
+)
+def test_what_a_new_user_typed_and_was_not_understood_now_is(
+    parser: TextParser, text: str, language: Language, evidence: str
+) -> None:
+    assert (evidence, "present") in pairs(parser, text, language)
+
+
+def test_a_french_sentence_is_understood_on_the_english_page(parser: TextParser) -> None:
+    assert pairs(parser, "j'ai de la fièvre", "en") == {("E_91", "present")}
+
+
+def test_words_that_state_nothing_give_no_findings(parser: TextParser) -> None:
+    assert parser.parse("hello, I would like some advice", "en") == []
+    assert parser.parse("", "en") == []
+
+
+def test_a_phrase_added_to_the_vocabulary_is_understood_without_code_changes(knowledge: KnowledgeBase) -> None:
+    added = Synonym("E_91", "en", "pyrexial state")
+    parser = TextParser(knowledge, synonyms=[*knowledge.synonyms, added])
+    finding = one(parser, "a pyrexial state since Monday", "E_91")
+    assert finding.matched == "pyrexial state"
