@@ -26,6 +26,7 @@ from symptomcheck.interview.consultation import Turn
 from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.interview.wording import likelihood_key, percent, sex_code
 from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
+from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 
 YES = {"y", "yes", "o", "oui", "是"}
 NO = {"n", "no", "non", "否"}
@@ -319,6 +320,8 @@ class TerminalConsultation:
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.against),
             )
         self.console.print(table)
+        if _leader_code(assessment) == NOT_IN_CATALOGUE:
+            self.console.print(Panel(self.t("unknown_cause"), style="bold"))
         self.console.print(Panel(self.knowledge.disclaimer[lang], style="italic"))
 
     def _answer_text(self, consultation: Consultation, code: str) -> str:
@@ -334,3 +337,7 @@ class TerminalConsultation:
         else:
             said = self.t("no")
         return f"{evidence.question[lang]} → {said}"
+
+
+def _leader_code(assessment: Assessment) -> str | None:
+    return max(assessment.differential, key=lambda r: r.posterior).code if assessment.differential else None

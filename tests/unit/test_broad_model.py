@@ -53,8 +53,8 @@ def test_no_likelihood_is_zero_or_one_and_each_question_sums_to_one(model: Model
 def test_every_cell_says_where_it_comes_from(model: Model) -> None:
     assert model.provenance_ is not None
     ddx_d = [model.conditions.index(c) for c in model.differential_conditions]
-    ddx_t = np.concatenate([np.arange(model.rows(model.evidences.index(e)).start, model.rows(model.evidences.index(e)).stop)
-                            for e in model.differential_evidences])  # fmt: skip
+    rows = [model.rows(model.evidences.index(e)) for e in model.differential_evidences]
+    ddx_t = np.concatenate([np.arange(r.start, r.stop) for r in rows])
     assert np.all(model.provenance_[np.ix_(ddx_t, ddx_d)] == PROVENANCE["ddxplus"])
     assert (model.provenance_ == PROVENANCE["visits"]).any()
     assert (model.provenance_ == PROVENANCE["default"]).any()

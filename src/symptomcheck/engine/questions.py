@@ -21,10 +21,11 @@ URGENT = 3  # urgency of `emergency`; ambulance is 4
 
 def information_gain(tables: Tables, p: FloatArray) -> FloatArray:
     """I(O_e; D) for every question, shape (N, E), from posteriors of shape (N, D)."""
-    p_answer = p @ tables.p_outcome.T  # (N, T)
+    p = _flushed(p)
+    p_answer = p @ tables.p_outcome_by_condition  # (N, T)
     terms = p_answer * np.log(np.maximum(p_answer, 1e-300))
     h_answer = -np.add.reduceat(terms, tables.offsets[:-1], axis=1)  # (N, E)
-    h_given_condition = p @ tables.entropy_given_condition.T  # (N, E)
+    h_given_condition = p @ tables.entropy_by_condition  # (N, E)
     gain: FloatArray = np.maximum(h_answer - h_given_condition, 0.0)
     return gain
 
@@ -32,13 +33,15 @@ def information_gain(tables: Tables, p: FloatArray) -> FloatArray:
 def urgent_information_gain(tables: Tables, p: FloatArray) -> FloatArray:
     """I(O_e; U) where U says whether the condition is urgent (emergency or ambulance), shape (N, E)."""
     urgent = tables.level_urgency >= URGENT
+    p = _flushed(p)
     gains = np.zeros((p.shape[0], tables.n_evidences))
-    p_answer = p @ tables.p_outcome.T
+    p_answer = p @ tables.p_outcome_by_condition
     h_answer = -np.add.reduceat(p_answer * np.log(np.maximum(p_answer, 1e-300)), tables.offsets[:-1], axis=1)
     gains += h_answer
     for group in (urgent, ~urgent):
         mass = p[:, group].sum(axis=1, keepdims=True)  # (N, 1)
-        p_given = (p[:, group] @ tables.p_outcome[:, group].T) / np.maximum(mass, 1e-300)  # (N, T)
+        # p masked to the group rather than the tables sliced by it: no copy of a (D, T) matrix per call
+        p_given = (np.where(group, p, 0.0) @ tables.p_outcome_by_condition) / np.maximum(mass, 1e-300)  # (N, T)
         h_given = -np.add.reduceat(p_given * np.log(np.maximum(p_given, 1e-300)), tables.offsets[:-1], axis=1)
         gains -= mass * h_given
     result: FloatArray = np.maximum(gains, 0.0)
@@ -62,11 +65,20 @@ def findings_score(tables: Tables, p: FloatArray) -> FloatArray:
     findings, which the differential (and the severe alternatives it must keep) depends on.
     """
     positive = tables.settings.get("findings_positive", 0.0)
-    result: FloatArray = p @ tables.entropy_given_condition.T
+    p = _flushed(p)
+    result: FloatArray = p @ tables.entropy_by_condition
     if positive:
         # the chance that the answer is a finding (yes, or a value other than the ordinary one)
         p_finding = 1.0 - p @ tables.p_ordinary.T
         result = (1.0 - positive) * result + positive * p_finding
+    return result
+
+
+TINY = 1e-200  # posteriors below this count as 0 in the scores: subnormal numbers would slow every product
+
+
+def _flushed(p: FloatArray) -> FloatArray:
+    result: FloatArray = np.where(p > TINY, p, 0.0)
     return result
 
 
@@ -91,7 +103,7 @@ def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
     settings = tables.settings
     settled = is_settled(tables, p) if settings.get("findings_turns", 0.0) > 0 else np.zeros(len(p), dtype=bool)
     columns = in_play(p)
-    if len(columns) < tables.n_conditions:
+    if len(columns) <= tables.n_conditions // 2:  # worth the copy only when few conditions are left
         tables = tables.restricted(columns)
         p = p[:, columns]
         p = p / p.sum(axis=1, keepdims=True)

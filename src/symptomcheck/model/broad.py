@@ -22,8 +22,9 @@ Priors P(d | age band, sex) come from the weighted visits with a first diagnosis
 least one symptom among the reasons: office and emergency-department visits are each normalised, then mixed
 with the ED share `ed_share` (the share of symptom visits that went to an ED nationally is about 15 %; a
 person consulting a symptom checker has not yet chosen, and a missed emergency is the worst failure, so the
-ED side is given the same weight as the office side). The "not in the catalogue" outcome learns from the visits whose first
-diagnosis maps to no condition (and no exclusion): its prior is their share, at least `open_world_prior`.
+ED side is given the same weight as the office side). The "not in the catalogue" outcome learns from the
+visits whose first diagnosis maps to no condition (and no exclusion): its prior is their share, at least
+`open_world_prior`. Every condition's prior is at least `prior_floor`: rare in the records is not impossible.
 """
 
 from __future__ import annotations
@@ -271,7 +272,6 @@ def broad_model(
         **(provenance or {}),
         "reporting_rate": round(r, 4),
         "reporting_rate_pairs": pairs,
-
         "survey_years": sorted(f"{setting}:{year}" for setting, year in counts.years),
         "visits_counted": int(counts.visits.sum()),
         "ddxplus_model": ddxplus.provenance,
@@ -301,8 +301,8 @@ def _population_default(
 ) -> FloatArray:
     """The answer distribution (outcomes,) of a DDXPlus evidence for a condition DDXPlus does not model: the
     DDXPlus conditions' average with the chance of a finding (yes, or a value other than the ordinary one)
-    multiplied by `deflation` (the setting `ddxplus_default_factor`). A follow-up question keeps the average: it is asked only once its
-    parent is yes."""
+    multiplied by `deflation` (the setting `ddxplus_default_factor`). A follow-up question keeps the average:
+    it is asked only once its parent is yes."""
     evidence = knowledge.evidence(code)
     if evidence.parent is not None:
         return average

@@ -17,6 +17,7 @@ from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation
 from symptomcheck.interview.wording import likelihood_key
 from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language
+from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 
 QuestionKind = Literal["yes_no", "one", "several", "scale"]
 _WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings"}
@@ -131,6 +132,8 @@ class AssessmentView:
     differential: tuple[ConditionView, ...]
     triage: TriageView
     disclaimer: str
+    # said when the "not in the catalogue" outcome leads: no condition the service knows fits the answers well
+    unknown_cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +274,7 @@ class Presenter:
             differential=differential,
             triage=triage,
             disclaimer=kb.disclaimer[language],
+            unknown_cause=self.t(language, "unknown_cause") if _leader(assessment) == NOT_IN_CATALOGUE else None,
         )
 
     def consultation(
@@ -300,3 +304,10 @@ class Presenter:
                 *(self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)),
             ),
         )
+
+
+def _leader(assessment: Assessment) -> str | None:
+    """The condition the posterior ranks first (the list may put another first)."""
+    if not assessment.differential:
+        return None
+    return max(assessment.differential, key=lambda ranked: ranked.posterior).code

@@ -177,6 +177,8 @@ class Replies:
         segments.append(Segment(f"{self.t(language, 'when_to_escalate')}{colon}{triage.when_to_escalate}"))
         if assessment.stop_reason is not None:
             segments.append(Segment(self.t(language, f"stopped_{assessment.stop_reason}"), 5))
+        if assessment.unknown_cause:
+            segments.append(Segment(assessment.unknown_cause))
         if count:
             open_, close = BRACKETS[language]
             lines = [self.t(language, "differential_title") + colon.rstrip()]

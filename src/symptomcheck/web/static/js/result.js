@@ -105,6 +105,7 @@ export function renderResult(view, { onBack, onRestart, transcript }) {
       { class: "card differential", "aria-labelledby": "differential-heading" },
       h("h2", { id: "differential-heading", text: t("differential_heading") }),
       h("p", { class: "hint", text: t("differential_note") }),
+      assessment.unknown_cause ? h("p", { class: "unknown-cause", role: "status", text: assessment.unknown_cause }) : null,
       chanceChart(assessment.differential),
       assessment.differential.length
         ? h("ol", { class: "conditions" }, assessment.differential.map(condition))
