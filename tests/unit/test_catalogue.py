@@ -100,3 +100,13 @@ def test_a_condition_without_a_french_name_is_refused(tmp_path: Path) -> None:
     _rewrite(directory / CONDITIONS_FILE, {"name_fr": ""}, "strep_throat")
     with pytest.raises(KnowledgeError, match="name is empty in fr"):
         load_knowledge(directory)
+
+
+def test_every_justified_triage_level_names_a_catalogue_condition(knowledge: KnowledgeBase) -> None:
+    from symptomcheck.evaluation.catalogue_review import read_notes
+
+    notes = read_notes(DATA_DIR)
+    assert notes
+    for condition, justification in notes.items():
+        assert knowledge.has_condition(condition), condition
+        assert len(justification) > 40
