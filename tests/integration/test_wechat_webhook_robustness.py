@@ -5,6 +5,7 @@ keeps: no OpenID in clear anywhere, nothing past the retention period.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -100,6 +101,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(wechat_server: WeChatSer
     xml, _ = sender.text_xml("1")
     refused = sender.push(xml, tamper=True)
     assert refused.status == 403 and b"signature" in refused.body
+    assert json.loads(refused.body)["title"] == "Signature not accepted"  # a signature, not an API key
     assert _version(wechat_server, sender) == before and wechat_server.turn(sender) == 0
     # the same message, correctly signed, is then processed normally (the refusal stored nothing)
     assert sender.push(xml).text is not None and wechat_server.turn(sender) == 1
@@ -111,6 +113,7 @@ def test_a_replayed_old_message_is_refused_and_changes_nothing(wechat_server: We
     xml, _ = sender.text_xml("1")
     replayed = sender.push(xml, timestamp=int(time.time()) - 600)
     assert replayed.status == 403 and b"timestamp" in replayed.body
+    assert json.loads(replayed.body)["title"] == "Timestamp outside the replay window"
     assert _version(wechat_server, sender) == before and wechat_server.turn(sender) == 0
 
 

@@ -126,18 +126,28 @@ def install(app: FastAPI) -> None:
 def _channel(request: Request) -> WeChatChannel:
     channel: WeChatChannel | None = request.app.state.wechat
     if channel is None:
-        raise HTTPException(404, NOT_CONFIGURED)
+        raise WeChatRefusal(404, "WeChat channel not configured", NOT_CONFIGURED)
     return channel
 
 
-def _refusal(error: WeChatProtocolError) -> HTTPException:
+class WeChatRefusal(HTTPException):
+    """A refused push, with a problem title of its own: a 403 here is a signature, never an API key."""
+
+    def __init__(self, status_code: int, title: str, detail: str) -> None:
+        super().__init__(status_code, f"refused by the WeChat webhook: {detail}")
+        self.title = title
+
+
+def _refusal(error: WeChatProtocolError) -> WeChatRefusal:
     if isinstance(error, TooLargeError):
-        status = 413
-    elif isinstance(error, BadSignatureError | StaleTimestampError | WrongAppIdError):
-        status = 403  # not from WeChat, replayed, or meant for another account
-    else:
-        status = 400
-    return HTTPException(status, f"refused by the WeChat webhook: {error}")
+        return WeChatRefusal(413, "Message too large", str(error))
+    if isinstance(error, BadSignatureError):
+        return WeChatRefusal(403, "Signature not accepted", str(error))  # not from WeChat
+    if isinstance(error, StaleTimestampError):
+        return WeChatRefusal(403, "Timestamp outside the replay window", str(error))  # replayed
+    if isinstance(error, WrongAppIdError):
+        return WeChatRefusal(403, "Message for another account", str(error))
+    return WeChatRefusal(400, "Message not understood", str(error))
 
 
 @router.get("", response_class=PlainTextResponse)
@@ -158,7 +168,7 @@ async def receive(request: Request) -> Response:
     params = request.query_params
     signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
     if not (signature and timestamp and nonce):
-        raise HTTPException(403, "refused by the WeChat webhook: the signature, timestamp and nonce are required")
+        raise WeChatRefusal(403, "Signature not accepted", "the signature, timestamp and nonce are required")
     body = await request.body()
     try:
         incoming = parse_message(
@@ -173,7 +183,7 @@ async def receive(request: Request) -> Response:
     except WeChatProtocolError as error:
         raise _refusal(error) from None
     if not channel.config.safe_mode and not channel.ledger.admit(signature, timestamp, nonce, body, time.time()):
-        raise HTTPException(403, "refused by the WeChat webhook: this signature was already used with another message")
+        raise WeChatRefusal(403, "Signature not accepted", "this signature was already used with another message")
     reply = await run_in_threadpool(channel.answer, incoming)
     elapsed = time.monotonic() - started
     if elapsed > SLOW_SECONDS:
