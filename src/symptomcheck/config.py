@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
     wechat_aes_key: SecretStr | None = None
+    wechat_openid_secret: SecretStr | None = Field(
+        default=None,
+        description="the secret the OpenID hash key is derived from (at least 32 characters); without it the key is "
+        "derived from the Token, as before, with a warning at start-up",
+    )
+
+    @field_validator("wechat_openid_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("wechat_openid_secret must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -25,6 +25,8 @@ from wechat_helpers import (
 )
 from wechatpy.utils import WeChatSigner
 
+from symptomcheck.services.wechat import hash_openid, legacy_openid_key, openid_key
+
 __all__ = ["wechat_server", "wechat_servers"]  # fixtures, imported to be found by pytest
 
 
@@ -271,3 +273,13 @@ def test_in_plain_mode_a_signature_cannot_carry_another_message(
     refused = server.http.post(f"{server.url}/wechat", params=params, content=forged)
     assert refused.status_code == 403 and b"already used" in refused.content
     assert server.conversation(intruder) is None
+
+
+def test_the_openid_hash_key_comes_from_its_own_secret_not_from_the_token(wechat_servers: WeChatServers) -> None:
+    secret = "0123456789abcdef" * 4
+    server = wechat_servers.start("sqlite", wechat_openid_secret=secret)
+    sender = server.sender()
+    assert sender.push(sender.text_xml("你好")[0]).text is not None
+    stored = server.container.wechat.repository.get(hash_openid(openid_key(secret), sender.openid))
+    assert stored is not None
+    assert server.container.wechat.repository.get(hash_openid(legacy_openid_key(TOKEN), sender.openid)) is None

@@ -45,7 +45,7 @@ from symptomcheck.channels.wechat.protocol import (
     verify_url,
 )
 from symptomcheck.config import Settings
-from symptomcheck.services.wechat import WeChatService, hash_openid, openid_key
+from symptomcheck.services.wechat import WeChatService, hash_openid, legacy_openid_key, openid_key
 
 log = logging.getLogger("symptomcheck.wechat")
 router = APIRouter(prefix="/wechat", tags=["wechat"], include_in_schema=False)
@@ -113,7 +113,19 @@ def channel_for(settings: Settings, service: WeChatService) -> WeChatChannel | N
     token = settings.wechat_token.get_secret_value()
     aes_key = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key is not None else None
     config = WeChatConfig(token=token, app_id=settings.wechat_app_id or None, aes_key=aes_key or None)
-    return WeChatChannel(config, openid_key(token), service)
+    return WeChatChannel(config, openid_hash_key(settings), service)
+
+
+def openid_hash_key(settings: Settings) -> bytes:
+    """The OpenID hash key: from its own secret when one is set, else from the Token (the earlier scheme)."""
+    if settings.wechat_openid_secret is not None:
+        return openid_key(settings.wechat_openid_secret.get_secret_value())
+    assert settings.wechat_token is not None
+    log.warning(
+        "SYMPTOMCHECK_WECHAT_OPENID_SECRET is not set: the OpenID hash key is derived from the WeChat Token; "
+        "set a secret of its own (see docs/wechat.md)"
+    )
+    return legacy_openid_key(settings.wechat_token.get_secret_value())
 
 
 def install(app: FastAPI) -> None:
@@ -134,20 +146,21 @@ class WeChatRefusal(HTTPException):
     """A refused push, with a problem title of its own: a 403 here is a signature, never an API key."""
 
     def __init__(self, status_code: int, title: str, detail: str) -> None:
-        super().__init__(status_code, f"refused by the WeChat webhook: {detail}")
+        super().__init__(status_code, detail)
         self.title = title
 
 
 def _refusal(error: WeChatProtocolError) -> WeChatRefusal:
+    detail = f"refused by the WeChat webhook: {error}"
     if isinstance(error, TooLargeError):
-        return WeChatRefusal(413, "Message too large", str(error))
+        return WeChatRefusal(413, "Message too large", detail)
     if isinstance(error, BadSignatureError):
-        return WeChatRefusal(403, "Signature not accepted", str(error))  # not from WeChat
+        return WeChatRefusal(403, "Signature not accepted", detail)  # not from WeChat
     if isinstance(error, StaleTimestampError):
-        return WeChatRefusal(403, "Timestamp outside the replay window", str(error))  # replayed
+        return WeChatRefusal(403, "Timestamp outside the replay window", detail)  # replayed
     if isinstance(error, WrongAppIdError):
-        return WeChatRefusal(403, "Message for another account", str(error))
-    return WeChatRefusal(400, "Message not understood", str(error))
+        return WeChatRefusal(403, "Message for another account", detail)
+    return WeChatRefusal(400, "Message not understood", detail)
 
 
 @router.get("", response_class=PlainTextResponse)
@@ -168,7 +181,11 @@ async def receive(request: Request) -> Response:
     params = request.query_params
     signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
     if not (signature and timestamp and nonce):
-        raise WeChatRefusal(403, "Signature not accepted", "the signature, timestamp and nonce are required")
+        raise WeChatRefusal(
+            403,
+            "Signature not accepted",
+            "refused by the WeChat webhook: the signature, timestamp and nonce are required",
+        )
     body = await request.body()
     try:
         incoming = parse_message(
@@ -183,7 +200,11 @@ async def receive(request: Request) -> Response:
     except WeChatProtocolError as error:
         raise _refusal(error) from None
     if not channel.config.safe_mode and not channel.ledger.admit(signature, timestamp, nonce, body, time.time()):
-        raise WeChatRefusal(403, "Signature not accepted", "this signature was already used with another message")
+        raise WeChatRefusal(
+            403,
+            "Signature not accepted",
+            "refused by the WeChat webhook: this signature was already used with another message",
+        )
     reply = await run_in_threadpool(channel.answer, incoming)
     elapsed = time.monotonic() - started
     if elapsed > SLOW_SECONDS:
