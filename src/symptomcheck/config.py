@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = Field(default="INFO")
     pool_size: int = Field(default=10, ge=1)
+    rest_threads: int = Field(
+        default=4,
+        ge=1,
+        description="per process: API and page requests computed at once (the rest wait their turn); the WeChat "
+        "webhook has threads of its own, so a saturated API never delays its replies",
+    )
+    wechat_threads: int = Field(default=8, ge=1, description="per process: WeChat messages computed at once")
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
     wechat_aes_key: SecretStr | None = None

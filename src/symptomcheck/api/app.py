@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -51,6 +52,11 @@ async def _purge_forever(container: Container) -> None:
 def create_app(container: Container) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The routes' work (engine, database) runs on the default thread pool, bounded here: with more threads
+        # than cores, a saturated API only adds threads that queue for the GIL and the database. The WeChat
+        # webhook runs on a pool of its own (channels.wechat.webhook), so its replies never queue behind the
+        # API's requests and keep well inside WeChat's 5-second limit.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.rest_threads
         task = asyncio.create_task(_purge_forever(container))
         try:
             yield

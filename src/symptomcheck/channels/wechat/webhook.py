@@ -23,9 +23,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
-from starlette.concurrency import run_in_threadpool
 
 from symptomcheck.bootstrap import Container
 from symptomcheck.channels.wechat.errors import (
@@ -87,6 +88,9 @@ class WeChatChannel:
     openid_key: bytes
     service: WeChatService
     ledger: SignatureLedger = field(default_factory=SignatureLedger)
+    # threads of the channel's own: WeChat waits 5 s for a reply, so its messages must not queue behind the
+    # REST API's requests on the shared pool (bounded separately in api.app)
+    threads: int = 8
 
     def answer(self, incoming: IncomingMessage) -> str | None:
         """The reply text to a message or event, or None when no reply is due."""
@@ -113,7 +117,7 @@ def channel_for(settings: Settings, service: WeChatService) -> WeChatChannel | N
     token = settings.wechat_token.get_secret_value()
     aes_key = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key is not None else None
     config = WeChatConfig(token=token, app_id=settings.wechat_app_id or None, aes_key=aes_key or None)
-    return WeChatChannel(config, openid_hash_key(settings), service)
+    return WeChatChannel(config, openid_hash_key(settings), service, threads=settings.wechat_threads)
 
 
 def openid_hash_key(settings: Settings) -> bytes:
@@ -132,7 +136,15 @@ def install(app: FastAPI) -> None:
     """Add ``/wechat`` to the app, checking the WeChat settings now so that a typo fails at start-up."""
     container: Container = app.state.container
     app.state.wechat = channel_for(container.settings, container.wechat)
+    app.state.wechat_limiter = None  # made in the event loop, at the first message (a limiter belongs to a loop)
     app.include_router(router)
+
+
+def _limiter(request: Request, channel: WeChatChannel) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter | None = request.app.state.wechat_limiter
+    if limiter is None:
+        limiter = request.app.state.wechat_limiter = anyio.CapacityLimiter(channel.threads)
+    return limiter
 
 
 def _channel(request: Request) -> WeChatChannel:
@@ -205,7 +217,7 @@ async def receive(request: Request) -> Response:
             "Signature not accepted",
             "refused by the WeChat webhook: this signature was already used with another message",
         )
-    reply = await run_in_threadpool(channel.answer, incoming)
+    reply = await anyio.to_thread.run_sync(channel.answer, incoming, limiter=_limiter(request, channel))
     elapsed = time.monotonic() - started
     if elapsed > SLOW_SECONDS:
         log.warning("slow WeChat reply", extra={"seconds": round(elapsed, 2), "msg_type": incoming.msg_type})
