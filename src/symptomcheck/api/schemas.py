@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from symptomcheck.services.codes import AnswerStatus, Language, QuestionKind, Sex, TriageLevel
 
+# the names these sets had when they were Literals, kept for code written against them
+LanguageCode = Language
+Status = AnswerStatus
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=200)

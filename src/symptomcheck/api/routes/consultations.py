@@ -53,6 +53,10 @@ KEY_NEEDED: dict[int | str, dict[str, Any]] = {
     ),
     403: problem_response("The API key is not accepted", "this API key is not accepted", 403, "API key not accepted"),
 }
+# a 422 documented with an example (problems.document_errors adds a generic one where a route names none)
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: problem_response("The request does not fit", "age: Input should be less than or equal to 120", 422)
+}
 # OpenAPI links from a created consultation to the operations on it: clients (and stateful testing) learn
 # that the id in the body is the {id} of those paths
 _ID = {"id": "$response.body#/id"}
