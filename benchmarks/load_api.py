@@ -118,7 +118,11 @@ class Load:
 
     async def consult(self, client: httpx.AsyncClient, patient: Patient) -> None:
         body = {"age": patient.age, "sex": patient.sex, "language": "en", "complaint": patient.initial_evidence}
-        response = await client.post("/v1/consultations", json=body)
+        try:
+            response = await client.post("/v1/consultations", json=body)
+        except httpx.HTTPError as error:  # counted, as for an answer, rather than ending the whole run
+            self.errors.append(f"create failed: {type(error).__name__}")
+            return
         if response.status_code != 201:
             self.errors.append(f"create {response.status_code}: {response.text[:200]}")
             return
