@@ -2,6 +2,7 @@
 
     python benchmarks/load_api.py [--database-url URL] [--patients 50] [--consultations 4] [--think 1.0]
     python benchmarks/load_api.py --duration 600            # the soak: ten minutes, memory sampled
+    python benchmarks/load_api.py --suite [--runs 3] [--baseline SRC]   # the three figures the README gives
 
 Starts `symptomcheck serve` in its own process (on a new SQLite file unless --database-url names a
 PostgreSQL database), then runs `--patients` concurrent simulated patients. Each completes `--consultations`
@@ -11,6 +12,15 @@ the time a person takes to read and tap; 0 for a saturation run) between answers
 
 With `--duration SECONDS`, patients keep starting consultations until the time is up (a soak), and the
 server's resident memory is sampled every `--sample` seconds.
+
+With `--suite`, runs three scenarios `--runs` times each and prints each figure's runs and median:
+- saturation: 50 patients without think time: answers per second;
+- paced: 50 patients with a think time of 1 s: latency per answer (p50, p99);
+- wechat: the API saturated as above while 10 WeChat users (think time 1 s) consult by text messages for
+  `--wechat-seconds`: the WeChat reply time (p50, p99, max).
+With `--baseline SRC` (the `src` directory of another checkout, e.g. of the main branch), the same scenarios
+run against that code too, interleaved run by run, so that both meet the same load on the machine; the
+report then gives each figure for both and their ratio.
 
 Prints, as JSON: answers per second, latency per answer (p50, p90, p99, max, in ms, measured by the client
 around each request), the errors (any non-2xx response or failed request), and the check that every
@@ -55,9 +65,14 @@ def free_port() -> int:
 
 
 def start_server(
-    database_url: str, port: int, workers: int = 1, settings: dict[str, str] | None = None
+    database_url: str,
+    port: int,
+    workers: int | None = 1,
+    settings: dict[str, str] | None = None,
+    source: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """`symptomcheck serve` in its own process, once it is ready; `settings` adds SYMPTOMCHECK_* variables."""
+    """`symptomcheck serve` in its own process, once it is ready; `settings` adds SYMPTOMCHECK_* variables;
+    `workers` None leaves the server's default; `source` serves the package found in that `src` directory."""
     env = {
         **os.environ,
         "SYMPTOMCHECK_DATABASE_URL": database_url,
@@ -65,7 +80,11 @@ def start_server(
         "SYMPTOMCHECK_LOG_LEVEL": "WARNING",
         **(settings or {}),
     }
-    command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(port), "--workers", str(workers)]
+    if source is not None:
+        env["PYTHONPATH"] = str(source.resolve())  # ahead of this environment's own installed package
+    command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     # the server's log goes to a file: a pipe nobody reads would fill up and block it during a long soak
     log = tempfile.NamedTemporaryFile(prefix="symptomcheck-serve-", suffix=".log", delete=False)  # noqa: SIM115
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
@@ -99,7 +118,11 @@ class Load:
 
     async def consult(self, client: httpx.AsyncClient, patient: Patient) -> None:
         body = {"age": patient.age, "sex": patient.sex, "language": "en", "complaint": patient.initial_evidence}
-        response = await client.post("/v1/consultations", json=body)
+        try:
+            response = await client.post("/v1/consultations", json=body)
+        except httpx.HTTPError as error:  # counted, as for an answer, rather than ending the whole run
+            self.errors.append(f"create failed: {type(error).__name__}")
+            return
         if response.status_code != 201:
             self.errors.append(f"create {response.status_code}: {response.text[:200]}")
             return
@@ -198,21 +221,138 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[round(q * 1000) - 1]
 
 
+def latency_ms(seconds: list[float]) -> dict[str, float | None]:
+    ms = [1000 * s for s in seconds]
+    return {
+        "p50": round(statistics.median(ms), 1) if ms else None,
+        "p99": round(percentile(ms, 0.99), 1) if ms else None,
+        "max": round(max(ms), 1) if ms else None,
+    }
+
+
+async def wechat_users(url: str, users: int, until: float, timings: list[float], errors: list[str]) -> int:
+    """WeChat users consulting by text messages, one consultation after another, until `until`."""
+    from load_wechat import User, consult  # the WeChat benchmark's simulated users
+
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    completed = 0
+
+    async def one(n: int) -> None:
+        nonlocal completed
+        k = 0
+        while time.monotonic() < until:
+            user = User(url, False, http, random.Random(1000 * n + k))
+            completed += await consult(user, 1.0, timings, errors)
+            k += 1
+
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        await asyncio.gather(*(one(n) for n in range(users)))
+    return completed
+
+
+def scenario(
+    name: str, patients: list[Patient], args: argparse.Namespace, source: Path | None, seed: int
+) -> dict[str, Any]:
+    """One run of one scenario of the suite on a new SQLite file (or the --database-url)."""
+    from load_wechat import TOKEN
+
+    with tempfile.TemporaryDirectory() as scratch:
+        database_url = args.database_url or f"sqlite:///{scratch}/load.db"
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        settings = {"SYMPTOMCHECK_WECHAT_TOKEN": TOKEN} if name == "wechat" else None
+        server = start_server(database_url, port, args.workers, settings, source)
+        try:
+            load = Load(patients, 0.0 if name != "paced" else 1.0, seed)
+            if name == "wechat":
+                timings: list[float] = []
+                errors: list[str] = []
+
+                async def both() -> int:
+                    until = time.monotonic() + args.wechat_seconds
+                    rest = asyncio.create_task(load.run(url, args.patients, 0, args.wechat_seconds))
+                    await asyncio.sleep(2)  # the API saturated first
+                    completed = await wechat_users(url, 10, until, timings, errors)
+                    await rest
+                    return completed
+
+                completed = asyncio.run(both())
+                return {
+                    "wechat_reply_ms": latency_ms(timings),
+                    "wechat_messages": len(timings),
+                    "wechat_consultations": completed,
+                    "wechat_errors": len(errors),
+                    "rest_answers_per_second": round(len(load.latencies) / args.wechat_seconds, 1),
+                    "rest_errors": len(load.errors),
+                }
+            elapsed = asyncio.run(load.run(url, args.patients, args.consultations, 0))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {
+        "answers_per_second": round(len(load.latencies) / elapsed, 1),
+        "answer_ms": latency_ms(load.latencies),
+        "answers": len(load.latencies),
+        "errors": len(load.errors),
+    }
+
+
+# the figure each scenario is judged by, and where it is in a run's report
+HEADLINES = {
+    "saturation": ("answers_per_second", lambda r: r["answers_per_second"]),
+    "paced": ("answer_p99_ms", lambda r: r["answer_ms"]["p99"]),
+    "wechat": ("wechat_reply_p99_ms", lambda r: r["wechat_reply_ms"]["p99"]),
+}
+
+
+def suite(patients: list[Patient], args: argparse.Namespace) -> dict[str, Any]:
+    versions: dict[str, Path | None] = {"this": None}
+    if args.baseline:
+        versions["baseline"] = Path(args.baseline)
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {v: {name: [] for name in HEADLINES} for v in versions}
+    for n in range(args.runs):
+        for name in HEADLINES:
+            for version, source in versions.items():  # interleaved: both meet the same machine load
+                result = scenario(name, patients, args, source, args.seed + n)
+                runs[version][name].append(result)
+                print(json.dumps({"run": n + 1, "version": version, "scenario": name, **result}), file=sys.stderr)
+    report: dict[str, Any] = {"runs": args.runs, "workers": args.workers or "server default", "figures": {}}
+    for name, (figure, value) in HEADLINES.items():
+        entry: dict[str, Any] = {}
+        for version in versions:
+            values = [value(r) for r in runs[version][name]]
+            entry[version] = {"runs": values, "median": statistics.median(values)}
+        if "baseline" in entry:
+            entry["ratio_this_to_baseline"] = round(entry["this"]["median"] / entry["baseline"]["median"], 2)
+        report["figures"][f"{name}: {figure}"] = entry
+    report["details"] = runs
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="default: a new SQLite file")
     parser.add_argument("--patients", type=int, default=50, help="concurrent simulated patients")
     parser.add_argument("--consultations", type=int, default=4, help="consultations per patient")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between answers (0: none)")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--workers", type=int, default=None, help="server worker processes (default: the server's)")
     parser.add_argument("--duration", type=float, default=0, help="keep going this many seconds (a soak)")
     parser.add_argument("--sample", type=float, default=10, help="seconds between memory samples")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--suite", action="store_true", help="the three scenarios of the README, --runs times")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", help="the src directory of another checkout, run the same way for comparison")
+    parser.add_argument("--wechat-seconds", type=float, default=30, help="length of the wechat scenario")
     args = parser.parse_args()
 
     knowledge = default_knowledge()
     patients = list(read_patients(PATIENTS, knowledge))
     random.Random(args.seed).shuffle(patients)
+    if args.suite:
+        if args.consultations == 4:
+            args.consultations = 2  # per patient in the saturation and paced scenarios
+        print(json.dumps(suite(patients, args), indent=2))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         database_url = args.database_url or f"sqlite:///{scratch}/load.db"
         port = free_port()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -509,7 +510,13 @@ def _settings() -> Settings:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (each loads the model once).", min=1)] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes, each loading the model once (about 120 MiB); 0, the default, means one per core.",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Serve the REST API (and the web page) with uvicorn; settings come from SYMPTOMCHECK_* variables."""
     import uvicorn
@@ -525,7 +532,13 @@ def serve(
     except (ModelError, KnowledgeError, StorageError) as error:
         _fail(str(error))
     container.close()
-    err.print(f"symptomcheck serving on http://{host}:{port} (database: {_redacted(settings.database_url)})")
+    # one process per core: the engine's work holds the GIL, so a process uses one core however many threads
+    # it has; more processes than cores only add memory and contention
+    workers = workers or os.cpu_count() or 1
+    err.print(
+        f"symptomcheck serving on http://{host}:{port} with {workers} worker(s) "
+        f"(database: {_redacted(settings.database_url)})"
+    )
     uvicorn.run(
         "symptomcheck.api.main:app",
         host=host,

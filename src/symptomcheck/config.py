@@ -35,9 +35,28 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = Field(default="INFO")
     pool_size: int = Field(default=10, ge=1)
+    rest_threads: int = Field(
+        default=4,
+        ge=1,
+        description="per process: API and page requests computed at once (the rest wait their turn); the WeChat "
+        "webhook has threads of its own, so a saturated API never delays its replies",
+    )
+    wechat_threads: int = Field(default=8, ge=1, description="per process: WeChat messages computed at once")
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
     wechat_aes_key: SecretStr | None = None
+    wechat_openid_secret: SecretStr | None = Field(
+        default=None,
+        description="the secret the OpenID hash key is derived from (at least 32 characters); without it the key is "
+        "derived from the Token, as before, with a warning at start-up",
+    )
+
+    @field_validator("wechat_openid_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("wechat_openid_secret must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
 
     @field_validator("log_level")
     @classmethod

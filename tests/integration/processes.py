@@ -24,6 +24,9 @@ class ServeProcess:
     database_url: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # one process unless asked: a SIGKILL of the server must kill everything that serves (workers would outlive
+    # their supervisor), and the tests count on one process's memory
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -36,7 +39,9 @@ class ServeProcess:
             "SYMPTOMCHECK_RATE_LIMIT_PER_MINUTE": "0",
             "SYMPTOMCHECK_LOG_LEVEL": "WARNING",
         }
-        command = [sys.executable, "-m", "symptomcheck", "serve", "--port", str(self.port)]
+        command = [
+            sys.executable, "-m", "symptomcheck", "serve", "--port", str(self.port), "--workers", str(self.workers)
+        ]  # fmt: skip
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -121,3 +121,31 @@ def test_consultation_ids_are_unguessable(sqlite_server: Server) -> None:
     # no shared prefix or order: the ids carry no sequence
     assert len({i[:3] for i in ids}) > 150
     assert sorted(ids) != ids
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/consultations", {"age": False, "sex": "F", "complaint": "E_91"}),
+        ("/v1/consultations", {"age": True, "sex": "F", "complaint": "E_91"}),
+        ("/v1/consultations", {"age": 34.0, "sex": "F", "complaint": "E_91"}),
+        ("/v1/consultations", {"age": "34", "sex": "F", "complaint": "E_91"}),
+        ("/v1/consultations", {"age": 34, "sex": "F", "complaint": 91}),
+        ("/v1/diagnosis", {"age": False, "sex": "F", "evidence": [{"id": "E_91", "status": "present"}]}),
+    ],
+)
+def test_booleans_numbers_and_strings_are_not_taken_for_one_another(
+    sqlite_server: Server, path: str, body: dict[str, object]
+) -> None:
+    refused = sqlite_server.http.post(path, json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == PROBLEM
+    assert refused.json()["errors"][0]["field"] in ("age", "complaint")
+
+
+def test_an_answer_turn_that_is_a_boolean_is_refused(sqlite_server: Server) -> None:
+    state = sqlite_server.new_consultation()
+    question = state["assessment"]["question"]["id"]
+    body = {"question": question, "turn": False, "answer": {"status": "absent"}}
+    refused = sqlite_server.http.post(f"/v1/consultations/{state['id']}/answers", json=body)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "turn"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 from api_helpers import PROBLEM, answer_current, stored_answers, wire_answer
 
-from live_server import Server
+from live_server import API_KEY, Server
 from symptomcheck.knowledge import KnowledgeBase
 from symptomcheck.patients import read_patients
+
+KEY = {"X-API-Key": API_KEY}
 
 NO = {"status": "absent", "values": []}
 
@@ -221,20 +224,25 @@ def test_an_unknown_id_is_404_in_problem_json(server: Server) -> None:
     assert "no consultation" in response.json()["detail"]
 
 
-def test_an_idempotency_key_reused_with_another_request_never_returns_somebody_elses_consultation(
-    server: Server,
-) -> None:
-    mine = server.http.post(
-        "/v1/consultations", json={"age": 54, "sex": "M", "complaint": "E_53"}, headers={"Idempotency-Key": "1"}
+def test_a_reused_idempotency_key_with_another_body_is_refused(server: Server) -> None:
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    mine = server.http.post("/v1/consultations", json={"age": 54, "sex": "M", "complaint": "E_53"}, headers=key)
+    assert mine.status_code == 201
+    # the same request again (the default language now spelt out: the same canonical body) is a retry
+    again = server.http.post(
+        "/v1/consultations", json={"complaint": "E_53", "sex": "M", "age": 54, "language": "en"}, headers=key
     )
+    assert again.status_code == 200 and again.json()["id"] == mine.json()["id"]
+    before = server.http.get("/v1/consultations", headers=KEY, params={"limit": 5}).json()["items"]
     theirs = server.http.post(
-        "/v1/consultations",
-        json={"age": 20, "sex": "F", "language": "fr", "complaint": "E_91"},
-        headers={"Idempotency-Key": "1"},
+        "/v1/consultations", json={"age": 20, "sex": "F", "language": "fr", "complaint": "E_91"}, headers=key
     )
-    assert mine.status_code == theirs.status_code == 201
-    assert mine.json()["id"] != theirs.json()["id"]
-    assert theirs.json()["age"] == 20 and theirs.json()["complaint"]["evidence"] == "E_91"
+    assert theirs.status_code == 422
+    assert theirs.headers["content-type"] == PROBLEM
+    assert "Idempotency-Key" in theirs.json()["detail"] and "another request body" in theirs.json()["detail"]
+    assert mine.json()["id"] not in theirs.text  # never somebody else's consultation
+    after = server.http.get("/v1/consultations", headers=KEY, params={"limit": 5}).json()["items"]
+    assert after == before  # and no second consultation
 
 
 def test_a_body_site_question_lists_its_regions_head_to_foot_besides_the_flat_options(server: Server) -> None:

@@ -110,18 +110,46 @@ def test_listing_and_exporting_need_an_api_key(server: Server) -> None:
     assert 1 <= len(bundles) <= 3 and all(b["resourceType"] == "Bundle" for b in bundles)
 
 
-def test_the_list_pages_through_every_consultation(start_server: Callable[..., Server]) -> None:
-    server = start_server("sqlite")
-    made = {server.new_consultation()["id"] for _ in range(5)}
+def test_the_list_pages_through_every_consultation_even_those_changed_at_the_same_instant(
+    database_kind: str, start_server: Callable[..., Server]
+) -> None:
+    server = start_server(database_kind)
+    made = {server.new_consultation()["id"] for _ in range(3)}
+    # five more changed at one instant (as a burst on a coarse clock would): a cursor on the time alone skips
+    # some of them at a page boundary; the (updated, id) keyset does not
+    service = server.container.consultations
+    instant = utc_now()
+    service.clock = lambda: instant
+    try:
+        made |= {server.new_consultation()["id"] for _ in range(5)}
+    finally:
+        service.clock = utc_now
     seen: list[str] = []
     params: dict[str, Any] = {"limit": 2}
     while True:
         page = server.http.get("/v1/consultations", headers={"X-API-Key": API_KEY}, params=params).json()
         seen += [c["id"] for c in page["items"]]
-        if page["next_updated_before"] is None:
+        if page["next_cursor"] is None:
             break
-        params["updated_before"] = page["next_updated_before"]
-    assert set(seen) == made and len(seen) == 5
+        params["cursor"] = page["next_cursor"]
+    assert set(seen) == made and len(seen) == 8
+    export = server.http.get("/v1/consultations/export", headers={"X-API-Key": API_KEY}, params={"limit": 7})
+    bundles = [json.loads(line) for line in export.text.splitlines()]
+    assert export.headers["content-type"].startswith("application/x-ndjson")
+    assert [b["resourceType"] for b in bundles] == ["Bundle"] * 7
+
+
+def test_a_timestamp_must_be_an_iso_8601_date_time_and_a_cursor_one_the_service_gave(sqlite_server: Server) -> None:
+    # a client of its own: the server closes a connection after a 500 (the test above), and the shared client
+    # could pick that connection up
+    with httpx.Client(base_url=sqlite_server.url, headers={"X-API-Key": API_KEY}) as http:
+        for bad in ("0.5", "1700000000", "2026-11-30", "2026-11-30T08:00:00", "yesterday"):
+            refused = http.get("/v1/consultations", params={"updated_before": bad})
+            _is_problem(refused, 422)
+            assert "ISO 8601" in refused.json()["detail"] or "timezone" in refused.json()["detail"], bad
+        for good in ("2026-11-30T08:00:00Z", "2026-11-30T08:00:00.5+08:00"):
+            assert http.get("/v1/consultations", params={"updated_before": good}).is_success
+        _is_problem(http.get("/v1/consultations", params={"cursor": "not-ours"}), 422)
 
 
 def test_a_client_over_its_rate_limit_gets_429_with_retry_after(start_server: Callable[..., Server]) -> None:
@@ -220,3 +248,29 @@ def test_a_list_cursor_without_a_time_zone_is_refused_not_a_server_error(server:
         "/v1/consultations", headers={"X-API-Key": API_KEY}, params={"updated_before": "2030-01-01T00:00:00"}
     )
     _is_problem(response, 422)
+
+
+def test_a_method_not_allowed_names_every_method_the_path_serves(sqlite_server: Server) -> None:
+    state = sqlite_server.new_consultation()
+    refused = sqlite_server.http.put(f"/v1/consultations/{state['id']}", json={})
+    _is_problem(refused, 405)
+    assert refused.headers["allow"] == "DELETE, GET, HEAD, PATCH"
+    assert sqlite_server.http.get("/v1/diagnosis").headers["allow"] == "POST"
+    assert sqlite_server.http.delete("/v1/consultations").headers["allow"] == "GET, HEAD, POST"
+
+
+def test_head_is_served_wherever_get_is_with_the_same_headers_and_no_body(sqlite_server: Server) -> None:
+    state = sqlite_server.new_consultation()
+    document = sqlite_server.http.get("/openapi.json").json()
+    paths = [p.replace("{id}", state["id"]) for p, item in document["paths"].items() if "get" in item]
+    paths = [p.replace("conditions/" + state["id"], "conditions/Pneumonia") for p in paths]
+    paths = [p.replace("evidences/" + state["id"], "evidences/E_91") for p in paths]
+    paths = [p + "?text=fever" if p == "/v1/search" else p for p in paths]
+    for path in [*paths, "/"]:
+        headers = {"X-API-Key": API_KEY}
+        get = sqlite_server.http.get(path, headers=headers)
+        head = sqlite_server.http.head(path, headers=headers)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == get.headers["content-type"], path
+    assert sqlite_server.http.head("/v1/diagnosis").headers["allow"] == "POST"

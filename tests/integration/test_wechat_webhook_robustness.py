@@ -5,6 +5,7 @@ keeps: no OpenID in clear anywhere, nothing past the retention period.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -23,6 +24,8 @@ from wechat_helpers import (
     wechat_servers,
 )
 from wechatpy.utils import WeChatSigner
+
+from symptomcheck.services.wechat import hash_openid, legacy_openid_key, openid_key
 
 __all__ = ["wechat_server", "wechat_servers"]  # fixtures, imported to be found by pytest
 
@@ -100,6 +103,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(wechat_server: WeChatSer
     xml, _ = sender.text_xml("1")
     refused = sender.push(xml, tamper=True)
     assert refused.status == 403 and b"signature" in refused.body
+    assert json.loads(refused.body)["title"] == "Signature not accepted"  # a signature, not an API key
     assert _version(wechat_server, sender) == before and wechat_server.turn(sender) == 0
     # the same message, correctly signed, is then processed normally (the refusal stored nothing)
     assert sender.push(xml).text is not None and wechat_server.turn(sender) == 1
@@ -111,6 +115,7 @@ def test_a_replayed_old_message_is_refused_and_changes_nothing(wechat_server: We
     xml, _ = sender.text_xml("1")
     replayed = sender.push(xml, timestamp=int(time.time()) - 600)
     assert replayed.status == 403 and b"timestamp" in replayed.body
+    assert json.loads(replayed.body)["title"] == "Timestamp outside the replay window"
     assert _version(wechat_server, sender) == before and wechat_server.turn(sender) == 0
 
 
@@ -268,3 +273,13 @@ def test_in_plain_mode_a_signature_cannot_carry_another_message(
     refused = server.http.post(f"{server.url}/wechat", params=params, content=forged)
     assert refused.status_code == 403 and b"already used" in refused.content
     assert server.conversation(intruder) is None
+
+
+def test_the_openid_hash_key_comes_from_its_own_secret_not_from_the_token(wechat_servers: WeChatServers) -> None:
+    secret = "0123456789abcdef" * 4
+    server = wechat_servers.start("sqlite", wechat_openid_secret=secret)
+    sender = server.sender()
+    assert sender.push(sender.text_xml("你好")[0]).text is not None
+    stored = server.container.wechat.repository.get(hash_openid(openid_key(secret), sender.openid))
+    assert stored is not None
+    assert server.container.wechat.repository.get(hash_openid(legacy_openid_key(TOKEN), sender.openid)) is None

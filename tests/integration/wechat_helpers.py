@@ -26,10 +26,11 @@ from wechatpy.utils import WeChatSigner
 
 from live_server import ThreadedUvicorn, serve_in_thread
 from symptomcheck.bootstrap import Container, build
+from symptomcheck.channels.wechat.webhook import openid_hash_key
 from symptomcheck.config import Settings
 from symptomcheck.engine.answers import AnswerStatus
 from symptomcheck.knowledge import EvidenceKind
-from symptomcheck.services.wechat import hash_openid, openid_key
+from symptomcheck.services.wechat import hash_openid
 from symptomcheck.services.wechat_repository import Conversation
 
 TOKEN = "symptomToken2024"
@@ -156,7 +157,7 @@ class WeChatServer:
         return Sender(self.url, self.safe, self.http)
 
     def openid_hash(self, openid: str) -> str:
-        return hash_openid(openid_key(TOKEN), openid)
+        return hash_openid(openid_hash_key(self.container.settings), openid)
 
     def conversation(self, sender: Sender) -> Conversation | None:
         return self.container.wechat.repository.get(self.openid_hash(sender.openid))

@@ -19,11 +19,12 @@ from symptomcheck.services.consultations import ConsultationService
 from symptomcheck.services.errors import (
     ComplaintNotFoundError,
     ConcurrentUpdateError,
+    IdempotencyKeyReusedError,
     InvalidRequestError,
     NotFoundError,
     StaleAnswerError,
 )
-from symptomcheck.services.repository import DuplicateKeyError, StoredConsultation, Summary
+from symptomcheck.services.repository import DuplicateKeyError, Keyset, StoredConsultation, Summary
 
 
 class MemoryRepository:
@@ -35,11 +36,17 @@ class MemoryRepository:
         self.interfere = 0  # how many of the next saves another writer wins
 
     def add(
-        self, id: str, consultation: Consultation, now: datetime, summary: Summary, creation_key: str | None
+        self,
+        id: str,
+        consultation: Consultation,
+        now: datetime,
+        summary: Summary,
+        creation_key: str | None,
+        creation_request: str | None = None,
     ) -> StoredConsultation:
         if creation_key is not None and creation_key in self.keys:
             raise DuplicateKeyError(creation_key)
-        stored = StoredConsultation(id, consultation, 1, now, now, summary)
+        stored = StoredConsultation(id, consultation, 1, now, now, summary, creation_request)
         self.rows[id] = stored
         if creation_key is not None:
             self.keys[creation_key] = id
@@ -63,7 +70,7 @@ class MemoryRepository:
             return None
         if current is None or current.version != stored.version:
             return None
-        saved = StoredConsultation(stored.id, consultation, stored.version + 1, stored.created, now, summary)
+        saved = replace(stored, consultation=consultation, version=stored.version + 1, updated=now, summary=summary)
         self.rows[stored.id] = saved
         return saved
 
@@ -76,8 +83,15 @@ class MemoryRepository:
             del self.rows[id]
         return len(old)
 
-    def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
-        return sorted(self.rows.values(), key=lambda s: s.updated, reverse=True)[:limit]
+    def list(
+        self, limit: int, updated_before: datetime | None = None, after: Keyset | None = None
+    ) -> Sequence[StoredConsultation]:
+        ordered = sorted(self.rows.values(), key=lambda s: (s.updated, s.id), reverse=True)
+        return [
+            s
+            for s in ordered
+            if (updated_before is None or s.updated < updated_before) and (after is None or (s.updated, s.id) < after)
+        ][:limit]
 
     def ping(self) -> None:
         pass
@@ -284,11 +298,13 @@ def test_an_evidence_code_still_starts_with_that_complaint_alone(service: Consul
     assert snapshot.stored.consultation.findings == ()
 
 
-def test_the_same_creation_key_with_other_findings_starts_another_consultation(service: ConsultationService) -> None:
+def test_the_same_creation_key_with_other_findings_is_another_request_and_refused(
+    service: ConsultationService,
+) -> None:
     first, _ = service.start(30, "F", "en", "cough and fever", creation_key="k9")
-    other, created = service.start(30, "F", "en", "cough, no fever", creation_key="k9")
+    with pytest.raises(IdempotencyKeyReusedError):
+        service.start(30, "F", "en", "cough, no fever", creation_key="k9")
     again, created_again = service.start(30, "F", "en", "cough and fever", creation_key="k9")
-    assert created and other.stored.id != first.stored.id
     assert not created_again and again.stored.id == first.stored.id
 
 
@@ -299,3 +315,39 @@ def test_a_stored_consultation_with_findings_round_trips_through_json(service: C
     older = consultation.to_json()
     del older["findings"]  # stored before findings existed
     assert Consultation.from_json(older).findings == ()
+
+
+def test_a_creation_key_reused_with_another_request_is_refused(service: ConsultationService) -> None:
+    first, _ = service.start(30, "F", "en", "E_91", creation_key="k2")
+    for other in ((31, "F", "en", "E_91"), (30, "M", "en", "E_91"), (30, "F", "fr", "E_91"), (30, "F", "en", "fever")):
+        with pytest.raises(IdempotencyKeyReusedError):
+            service.start(*other, creation_key="k2")  # type: ignore[arg-type]
+    again, created = service.start(30, "F", "en", "E_91", creation_key="k2")
+    assert not created and again.stored.id == first.stored.id
+
+
+def test_pages_of_the_list_never_skip_or_repeat_consultations_changed_at_the_same_instant(
+    engine: Engine, knowledge: KnowledgeBase
+) -> None:
+    same_instant = datetime(2026, 1, 1, tzinfo=UTC)
+    service = ConsultationService(
+        engine, MemoryRepository(), ComplaintSearch(knowledge, complaints(engine)), clock=lambda: same_instant
+    )
+    ids = {service.start(30 + k, "F", "en", "E_91")[0].stored.id for k in range(7)}
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = service.list(3, cursor=cursor)
+        seen += [s.id for s in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(ids)
+
+
+def test_a_read_of_an_unchanged_consultation_reuses_its_assessment(service: ConsultationService) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    first = service.snapshot(snapshot.stored.id).assessment
+    assert service.snapshot(snapshot.stored.id).assessment is first is snapshot.assessment
+    answered = service.answer(snapshot.stored.id, first.next_question or "", 0, Answer.no())
+    assert service.snapshot(snapshot.stored.id).assessment is answered.assessment is not first

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +20,7 @@ from symptomcheck.api.middleware import Guard
 from symptomcheck.api.observability import Metrics
 from symptomcheck.api.ratelimit import RateLimiter
 from symptomcheck.api.routes import consultations, diagnosis, health, knowledge, parse
+from symptomcheck.api.schemas import FhirBundle, Problem, component_schemas
 from symptomcheck.bootstrap import Container
 from symptomcheck.channels.wechat import webhook as wechat_webhook
 
@@ -50,6 +52,11 @@ async def _purge_forever(container: Container) -> None:
 def create_app(container: Container) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The routes' work (engine, database) runs on the default thread pool, bounded here: with more threads
+        # than cores, a saturated API only adds threads that queue for the GIL and the database. The WeChat
+        # webhook runs on a pool of its own (channels.wechat.webhook), so its replies never queue behind the
+        # API's requests and keep well inside WeChat's 5-second limit.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.rest_threads
         task = asyncio.create_task(_purge_forever(container))
         try:
             yield
@@ -65,14 +72,26 @@ def create_app(container: Container) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         license_info={"name": "MIT (code); CC-BY 4.0 (DDXPlus data)"},
-        responses=problems.COMMON_RESPONSES,
+        # every operation names its own id (createConsultation...): a generated client's methods read well
+        generate_unique_id_function=lambda route: route.operation_id or route.name,
     )
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = default_openapi()
-            document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = problems.PROBLEM_SCHEMA
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(component_schemas(Problem, FhirBundle))
+            # FastAPI documents a 422 of its own on any operation with a parameter, even an unconstrained id
+            # in the path that nothing can refuse; where a 422 can happen, problems.document_errors has put the
+            # real one (a Problem) in its place
+            for item in document["paths"].values():
+                for operation in item.values():
+                    refused = operation["responses"].get("422", {})
+                    if "HTTPValidationError" in str(refused.get("content", "")):
+                        del operation["responses"]["422"]
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -80,6 +99,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.metrics = metrics = Metrics()
     problems.install(app)
     for module in (consultations, diagnosis, parse, knowledge, health):
+        problems.document_errors(module.router.routes)
         app.include_router(module.router)
     web.install(app)
     wechat_webhook.install(app)

@@ -84,11 +84,19 @@ class Guard:
         status = 500
         headers_extra = [*_security_headers(path), (b"x-request-id", request_id.encode("latin-1", "replace"))]
 
+        head = scope["method"] == "HEAD"
+        if head:
+            # HEAD is GET without the body (RFC 9110, 9.3.2), on every GET route: the routes see a GET, and
+            # the body is dropped here (the headers, Content-Length included, are the GET's)
+            scope = {**scope, "method": "GET"}
+
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 message["headers"] = list(message.get("headers", [])) + headers_extra
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:

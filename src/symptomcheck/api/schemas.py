@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LanguageCode = Literal["en", "fr", "zh"]
-Sex = Literal["F", "M"]
-Status = Literal["present", "absent", "unknown"]
+from symptomcheck.services.codes import AnswerStatus, Language, QuestionKind, Sex, TriageLevel
+
+# the names these sets had when they were Literals, kept for code written against them
+LanguageCode = Language
+Status = AnswerStatus
 # a body-site answer may name every site of a region (up to 19), or of several: room for all 165 values
 MAX_VALUES = 170
 
@@ -18,8 +21,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=200)
 
 
+# a JSON boolean is not an integer (`{"age": false}` is not age 0), nor is 34.0 or "34" (pydantic's lax mode
+# takes all three); strings were never coerced from numbers, and enums take their values only
+StrictInt = Annotated[int, Field(strict=True)]
+
+
 class AnswerBody(Strict):
-    status: Status = Field(description="present (yes, or the values chosen), absent (no) or unknown (don't know)")
+    status: AnswerStatus = Field(description="present (yes, or the values chosen), absent (no) or unknown (don't know)")
     values: list[Annotated[str, Field(max_length=16)]] = Field(
         default=[],
         max_length=MAX_VALUES,
@@ -29,9 +37,9 @@ class AnswerBody(Strict):
 
 
 class CreateConsultation(Strict):
-    age: int = Field(ge=0, le=120, description="age in whole years")
+    age: StrictInt = Field(ge=0, le=120, description="age in whole years")
     sex: Sex = Field(description="F or M: the sex the statistics distinguish")
-    language: LanguageCode = "en"
+    language: Language = Language.EN
     complaint: str = Field(
         min_length=1,
         max_length=200,
@@ -55,7 +63,7 @@ class CreateConsultation(Strict):
 
 class AnswerRequest(Strict):
     question: str = Field(max_length=16, description="the id of the question answered (the current question)")
-    turn: int = Field(ge=0, description="the consultation's turn when the question was shown")
+    turn: StrictInt = Field(ge=0, description="the consultation's turn when the question was shown")
     answer: AnswerBody
 
     model_config = ConfigDict(
@@ -71,7 +79,7 @@ class AnswerRequest(Strict):
 
 
 class BackRequest(Strict):
-    turn: int | None = Field(
+    turn: StrictInt | None = Field(
         default=None,
         ge=0,
         description="the consultation's turn the client saw; if given, the step back is refused (409) when the "
@@ -82,21 +90,21 @@ class BackRequest(Strict):
 
 
 class LanguageChange(Strict):
-    language: LanguageCode
+    language: Language
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"language": "fr"}]})
 
 
 class EvidenceItem(Strict):
     id: str = Field(max_length=16, description="an evidence code, e.g. E_91")
-    status: Status
+    status: AnswerStatus
     values: list[Annotated[str, Field(max_length=16)]] = Field(default=[], max_length=MAX_VALUES)
 
 
 class DiagnosisRequest(Strict):
-    age: int = Field(ge=0, le=120)
+    age: StrictInt = Field(ge=0, le=120)
     sex: Sex
-    language: LanguageCode = "en"
+    language: Language = Language.EN
     evidence: list[EvidenceItem] = Field(
         min_length=1,
         max_length=250,
@@ -137,7 +145,7 @@ class ConditionInfo(BaseModel):
     name: str
     icd10: str
     severity: int = Field(description="DDXPlus severity: 1 (most severe) to 5")
-    triage_level: str
+    triage_level: TriageLevel
     triage_reason: str
 
 
@@ -155,7 +163,7 @@ class RegionInfo(BaseModel):
 class EvidenceInfo(BaseModel):
     id: str
     question: str
-    kind: Literal["yes_no", "one", "several", "scale"]
+    kind: QuestionKind
     antecedent: bool = Field(description="a risk factor or history rather than a current symptom")
     parent: str | None = Field(description="the yes/no question it follows up (asked only after a yes)")
     options: list[OptionInfo]
@@ -169,7 +177,7 @@ class EvidenceInfo(BaseModel):
 
 
 class TriageLevelInfo(BaseModel):
-    id: str
+    id: TriageLevel
     urgency: int = Field(description="4 for an ambulance down to 0 for self-care")
     title: str
     action: str
@@ -179,19 +187,27 @@ class ConsultationSummary(BaseModel):
     id: str
     created: datetime
     updated: datetime
-    language: str
+    language: Language
     questions_asked: int
     finished: bool
-    triage_level: str
+    triage_level: TriageLevel
 
 
 class ConsultationList(BaseModel):
     items: list[ConsultationSummary]
-    next_updated_before: datetime | None = Field(description="pass as updated_before for the next page")
+    next_cursor: str | None = Field(
+        description="pass as cursor for the next page; null on the last page. Pages follow (updated, id), so "
+        "consultations changed at the same instant are neither skipped nor repeated"
+    )
+
+
+class HealthStatus(StrEnum):
+    OK = "ok"
+    UNAVAILABLE = "unavailable"
 
 
 class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: HealthStatus
     detail: str | None = None
     model_version: str | None = None
 
@@ -203,8 +219,8 @@ class ParseRequest(Strict):
         description='what the person typed: several symptoms, negations ("no fever", "pas de fièvre", 没有发烧), '
         "small misspellings",
     )
-    language: LanguageCode = Field(
-        default="en",
+    language: Language = Field(
+        default=Language.EN,
         description="the language of the text and of the returned questions; text in another of the three languages "
         "is still read (Chinese characters always as Chinese)",
     )
@@ -263,3 +279,74 @@ class ParseResult(BaseModel):
             ]
         }
     )  # fmt: skip
+
+
+class SearchScope(StrEnum):
+    """complaints: what can start a consultation; all: every evidence."""
+
+    COMPLAINTS = "complaints"
+    ALL = "all"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="where in the request, e.g. age or answer.status")
+    problem: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details. Some problems add a typed extension: `errors` (422, each field refused),
+    `current_question` and `turn` (409, where the consultation is now), `suggestions` (422, complaints close to
+    the text given)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description='"about:blank": the status and title say it all')
+    title: str
+    status: int
+    detail: str = Field(description="what was wrong and what is accepted")
+    errors: list[FieldProblem] | None = None
+    current_question: str | None = Field(
+        default=None, description="the consultation's current question (null once the interview is finished)"
+    )
+    turn: int | None = Field(default=None, description="the consultation's current turn")
+    suggestions: list[str] | None = Field(default=None, description="evidence codes of complaints close to the text")
+
+
+class FhirResource(BaseModel):
+    """A FHIR R4B resource (Encounter, QuestionnaireResponse, Observation, Condition, RiskAssessment,
+    ClinicalImpression); its fields are those of the FHIR specification."""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: str  # noqa: N815  (FHIR's own field name)
+    id: str | None = None
+
+
+class FhirBundleEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    fullUrl: str | None = None  # noqa: N815
+    resource: FhirResource
+
+
+class FhirBundle(BaseModel):
+    """A FHIR R4B Bundle of type collection: https://hl7.org/fhir/R4B/bundle.html. Only its top level is
+    described here; every resource validates against the FHIR R4B specification."""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: Literal["Bundle"]  # noqa: N815
+    id: str | None = None
+    type: str = Field(description="collection")
+    timestamp: str | None = None
+    entry: list[FhirBundleEntry]
+
+
+def component_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schemas of `models` (and what they refer to) as OpenAPI components."""
+    components: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    return components

@@ -121,7 +121,6 @@ class Tables:
             p_outcome=self.p_outcome[:, columns],
             log_p_outcome=self.log_p_outcome[:, columns],
             entropy_given_condition=self.entropy_given_condition[:, columns],
-
             log_prior=self.log_prior[columns],
             log_p_age_band=self.log_p_age_band[columns],
             log_p_sex=self.log_p_sex[columns],
@@ -232,7 +231,6 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         p_outcome=p,
         log_p_outcome=np.log(p),
         entropy_given_condition=entropy,
-
         parent=parent,
         default_row=default_row,
         log_prior=np.log(model.p_prior_),

@@ -1,7 +1,10 @@
 """The consultation use cases: start, read, answer, go back, switch language, export, erase, purge.
 
 A consultation is stored as a value (its answers); everything derived (posterior, next question, triage) is
-recomputed by the engine on each request, so any instance of the service can take any request.
+computed by the engine from it, so any instance of the service can take any request. Each process keeps the
+assessments it computed in a bounded cache keyed by (id, version): the version changes with every write, so
+an entry can never be stale, whichever instance wrote last, and a read of an unchanged consultation costs a
+query and no engine work.
 
 Answering is idempotent and safe under concurrency:
 - the client sends the question it answers and the consultation's turn it saw;
@@ -15,9 +18,14 @@ Answering is idempotent and safe under concurrency:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,11 +41,18 @@ from symptomcheck.knowledge import Language
 from symptomcheck.services.errors import (
     ComplaintNotFoundError,
     ConcurrentUpdateError,
+    IdempotencyKeyReusedError,
     InvalidRequestError,
     NotFoundError,
     StaleAnswerError,
 )
-from symptomcheck.services.repository import ConsultationRepository, DuplicateKeyError, StoredConsultation, Summary
+from symptomcheck.services.repository import (
+    ConsultationRepository,
+    DuplicateKeyError,
+    Keyset,
+    StoredConsultation,
+    Summary,
+)
 from symptomcheck.services.views import ConsultationView, Presenter
 
 # a conflicting write re-reads and tries again this many times before giving up (each retry means another
@@ -45,6 +60,11 @@ from symptomcheck.services.views import ConsultationView, Presenter
 MAX_ATTEMPTS = 5
 # a complaint given as text is taken when its best match is at least this good (see ComplaintSearch)
 COMPLAINT_MATCH = 0.75
+
+
+# assessments kept per process (about 20 KB each): enough for every consultation active at once on a busy
+# instance; the least recently used go first
+ASSESSMENT_CACHE_SIZE = 4096
 
 
 # ids this service makes (and would ever accept): anything else is unknown without asking the database
@@ -75,6 +95,70 @@ class Snapshot:
     applied: bool = True  # False when the request was a retry of one already applied
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: Sequence[StoredConsultation]
+    next_cursor: str | None  # None on the last page
+
+
+class AssessmentCache:
+    """Assessments by (consultation id, version), least recently used evicted first; safe across threads.
+
+    Keyed by version, an entry describes exactly one stored state, so it needs no invalidation: a write makes a
+    new version (and a new key), and the old entry just ages out.
+    """
+
+    def __init__(self, size: int = ASSESSMENT_CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, int], Assessment] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, id: str, version: int) -> Assessment | None:
+        with self._lock:
+            found = self._entries.get((id, version))
+            if found is not None:
+                self._entries.move_to_end((id, version))
+            return found
+
+    def put(self, id: str, version: int, assessment: Assessment) -> None:
+        with self._lock:
+            self._entries[(id, version)] = assessment
+            self._entries.move_to_end((id, version))
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def encode_cursor(keyset: Keyset) -> str:
+    updated, id = keyset
+    raw = json.dumps([updated.isoformat(), id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Keyset:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        updated, id = json.loads(raw)
+        at = datetime.fromisoformat(updated)
+        if at.tzinfo is None or not isinstance(id, str) or not _ID.fullmatch(id):
+            raise ValueError(id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidRequestError(
+            "the cursor is not one this service gave: pass the next_cursor of the previous page unchanged"
+        ) from None
+    return at, id
+
+
+def request_digest(age: int, sex: str, language: str, complaint: str) -> str:
+    """SHA-256 of the creation request in a canonical form (the fields as validated, keys sorted)."""
+    canonical = json.dumps(
+        {"age": age, "sex": sex, "language": language, "complaint": complaint},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 class ConsultationService:
     def __init__(
         self,
@@ -93,6 +177,7 @@ class ConsultationService:
         self.clock = clock
         self.make_id = make_id
         self.complaint_codes = frozenset(complaints(engine))
+        self.assessments = AssessmentCache()
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -102,9 +187,17 @@ class ConsultationService:
             raise NotFoundError(f"no consultation has the id {id!r} (it may have been deleted or expired)")
         return stored
 
+    def assess(self, stored: StoredConsultation) -> Assessment:
+        """The stored consultation's assessment, from the cache when this version was assessed before."""
+        found = self.assessments.get(stored.id, stored.version)
+        if found is None:
+            found = assess(self.engine, stored.consultation)
+            self.assessments.put(stored.id, stored.version, found)
+        return found
+
     def snapshot(self, id: str) -> Snapshot:
         stored = self._load(id)
-        return Snapshot(stored, assess(self.engine, stored.consultation))
+        return Snapshot(stored, self.assess(stored))
 
     def view(self, snapshot: Snapshot, language: Language | None = None) -> ConsultationView:
         s = snapshot.stored
@@ -154,23 +247,20 @@ class ConsultationService:
     ) -> tuple[Snapshot, bool]:
         """Create a consultation; with a creation key, a retried request returns the first one (created False).
 
-        The key is stored only combined with what the request asks (a SHA-256 of both), so the same key sent
-        with another request starts another consultation: a key never gives access to somebody else's.
+        As payment APIs do, the key is stored (as a SHA-256) with a SHA-256 of the request it came with: the
+        same key with the same request is a retry and gets the consultation it created; the same key with
+        another request is a client's mistake (a reused key) and is refused, rather than silently starting a
+        second consultation or answering with the first.
         """
         if creation_key is not None and not creation_key.isprintable():
             raise InvalidRequestError("the Idempotency-Key must be printable text of at most 200 characters")
         opening = self.opening(complaint, language)
+        digest = request_digest(age, sex, language, complaint)
         if creation_key is not None:
-            said = ",".join(
-                f"{t.evidence}={t.answer.status.value}:{'+'.join(t.answer.values)}" for t in opening.findings
-            )
-            request = f"{age}|{sex}|{language}|{opening.complaint}|{creation_key}"
-            if said:  # the same key with other findings is another request (the format of before is kept otherwise)
-                request += f"|{said}"
-            creation_key = hashlib.sha256(request.encode("utf-8")).hexdigest()
+            creation_key = hashlib.sha256(creation_key.encode("utf-8")).hexdigest()
             existing = self.repository.get_by_creation_key(creation_key)
             if existing is not None:
-                return Snapshot(existing, assess(self.engine, existing.consultation)), False
+                return self._retried(existing, digest), False
         try:
             consultation = start(self.engine, age, sex, language, opening.complaint, opening.findings)
         except (ConsultationError, AnswerError) as error:
@@ -178,7 +268,12 @@ class ConsultationService:
         assessment = assess(self.engine, consultation)
         try:
             stored = self.repository.add(
-                self.make_id(), consultation, self.clock(), self._summary(assessment), creation_key
+                self.make_id(),
+                consultation,
+                self.clock(),
+                self._summary(assessment),
+                creation_key,
+                digest if creation_key is not None else None,
             )
         except DuplicateKeyError:
             # the same key sent twice at the same moment: the other request created it
@@ -186,8 +281,19 @@ class ConsultationService:
             existing = self.repository.get_by_creation_key(creation_key)
             if existing is None:  # created and deleted in between
                 raise ConcurrentUpdateError("the consultation was created and deleted meanwhile: try again") from None
-            return Snapshot(existing, assess(self.engine, existing.consultation)), False
+            return self._retried(existing, digest), False
+        self.assessments.put(stored.id, stored.version, assessment)
         return Snapshot(stored, assessment), True
+
+    def _retried(self, existing: StoredConsultation, digest: str) -> Snapshot:
+        # None only for rows written before the request digest was recorded (migration 0003); their keys were
+        # stored in another form and are never found here, so this is a guard, not a way around the check
+        if existing.creation_request is not None and existing.creation_request != digest:
+            raise IdempotencyKeyReusedError(
+                "this Idempotency-Key was already used with another request body: a retry must send the same "
+                "body; use a new key for a new consultation"
+            )
+        return Snapshot(existing, self.assess(existing), applied=False)
 
     def answer(self, id: str, question: str, turn: int, given: Answer) -> Snapshot:
         """Apply the answer to the current question at `turn` (once, however often it is sent)."""
@@ -198,8 +304,8 @@ class ConsultationService:
             if turn < current and turn >= 0:
                 earlier = consultation.turns[turn]
                 if earlier.evidence == question and earlier.answer == given:
-                    return Snapshot(stored, assess(self.engine, consultation), applied=False)  # a retry
-            assessment = assess(self.engine, consultation)
+                    return Snapshot(stored, self.assess(stored), applied=False)  # a retry
+            assessment = self.assess(stored)
             if turn != current or question != assessment.next_question:
                 raise self._stale(f"the answer is for {question} at turn {turn}", assessment, current)
             updated = consultation.answered(question, given)
@@ -218,7 +324,7 @@ class ConsultationService:
             stored = self._load(id)
             current = stored.consultation.questions_asked
             if turn is not None and turn != current:
-                assessment = assess(self.engine, stored.consultation)
+                assessment = self.assess(stored)
                 raise self._stale(f"the step back is from turn {turn}", assessment, current)
             if current == 0:
                 raise InvalidRequestError("there is no answer to go back from: only the complaint has been given")
@@ -243,18 +349,24 @@ class ConsultationService:
         """Erase the consultations left unchanged for longer than `retention`."""
         return self.repository.purge(self.clock() - retention)
 
-    def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
-        return self.repository.list(limit, updated_before)
+    def list(self, limit: int, updated_before: datetime | None = None, cursor: str | None = None) -> Page:
+        """The most recently changed first; a page ends where the next one's `cursor` starts, on (updated, id),
+        so consultations changed at the same instant are neither skipped nor repeated."""
+        after = decode_cursor(cursor) if cursor is not None else None
+        items = self.repository.list(limit, updated_before, after)
+        last = items[-1] if len(items) == limit else None
+        return Page(items, encode_cursor((last.updated, last.id)) if last is not None else None)
 
     def fhir(self, id: str, model_version: str) -> dict[str, Any]:
+        return self.fhir_of(self._load(id), model_version)
+
+    def fhir_of(self, stored: StoredConsultation, model_version: str) -> dict[str, Any]:
+        """The FHIR Bundle of a consultation already read (the export reads each one once)."""
         from symptomcheck.fhir import consultation_bundle
 
-        snapshot = self.snapshot(id)
-        s = snapshot.stored
-        bundle = consultation_bundle(
-            s.consultation, snapshot.assessment, self.engine.knowledge, s.id, s.created, model_version
+        return consultation_bundle(
+            stored.consultation, self.assess(stored), self.engine.knowledge, stored.id, stored.created, model_version
         )
-        return bundle
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -263,7 +375,10 @@ class ConsultationService:
     ) -> Snapshot | None:
         assessment = assessment or assess(self.engine, updated)
         saved = self.repository.save(stored, updated, self.clock(), self._summary(assessment))
-        return Snapshot(saved, assessment) if saved is not None else None
+        if saved is None:
+            return None
+        self.assessments.put(saved.id, saved.version, assessment)
+        return Snapshot(saved, assessment)
 
     @staticmethod
     def _summary(assessment: Assessment) -> Summary:

@@ -34,3 +34,7 @@ class ComplaintNotFoundError(InvalidRequestError):
     def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.suggestions = suggestions
+
+
+class IdempotencyKeyReusedError(InvalidRequestError):
+    """An Idempotency-Key already used with another request: a client's mistake, never a retry."""

@@ -31,13 +31,26 @@ class StoredConsultation:
     created: datetime
     updated: datetime
     summary: Summary
+    # SHA-256 of the request that created it with an idempotency key (None: no key, or stored before 0003)
+    creation_request: str | None = None
+
+
+# a position in the list of consultations, most recently changed first: (updated, id) of the last one seen
+Keyset = tuple[datetime, str]
 
 
 class ConsultationRepository(Protocol):
     def add(
-        self, id: str, consultation: Consultation, now: datetime, summary: Summary, creation_key: str | None
+        self,
+        id: str,
+        consultation: Consultation,
+        now: datetime,
+        summary: Summary,
+        creation_key: str | None,
+        creation_request: str | None = None,
     ) -> StoredConsultation:
-        """Store a new consultation; raise `DuplicateKeyError` if `creation_key` was already used."""
+        """Store a new consultation (with the digest of the request that created it under `creation_key`);
+        raise `DuplicateKeyError` if `creation_key` was already used."""
         ...
 
     def get(self, id: str) -> StoredConsultation | None: ...
@@ -58,8 +71,11 @@ class ConsultationRepository(Protocol):
         """Erase the consultations not changed since `updated_before`; return how many."""
         ...
 
-    def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
-        """The most recently changed consultations first, `limit` at most, older than `updated_before`."""
+    def list(
+        self, limit: int, updated_before: datetime | None = None, after: Keyset | None = None
+    ) -> Sequence[StoredConsultation]:
+        """The most recently changed consultations first (ties by id, descending), `limit` at most, changed
+        before `updated_before`, and after `after` in that order. A bounded number of queries, whatever `limit`."""
         ...
 
     def ping(self) -> None:

@@ -9,18 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
-from symptomcheck.engine.assessment import Assessment
+from symptomcheck.engine.assessment import Assessment, StopReason
 from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation
 from symptomcheck.interview.wording import likelihood_key
-from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language
+from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
 from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
+from symptomcheck.services.codes import Language as LanguageEnum
+from symptomcheck.services.codes import Likelihood, QuestionKind, ReasonPurpose, Sex
 
-QuestionKind = Literal["yes_no", "one", "several", "scale"]
 _WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings"}
+# the message key of the words for a chance -> its code (the words are in the view's language, the code never)
+_LIKELIHOOD = {
+    "likelihood_high": Likelihood.HIGH,
+    "likelihood_medium": Likelihood.MEDIUM,
+    "likelihood_low": Likelihood.LOW,
+    "likelihood_very_low": Likelihood.VERY_LOW,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +59,7 @@ class RegionView:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    purpose: Literal["separate", "urgent", "findings"]
+    purpose: ReasonPurpose
     text: str
     conditions: tuple[str, ...]  # condition codes the answer bears on most
 
@@ -85,9 +92,10 @@ class ConditionView:
     icd10: str
     probability: float  # share of the listed differential (the list sums to 1)
     posterior: float  # calibrated chance that it is this condition
-    likelihood: str  # the chance in words; never a certainty
+    likelihood: str  # the chance in words, in the view's language; never a certainty
+    likelihood_level: Likelihood  # the same chance as a code, for clients that choose their own words
     severe: bool
-    triage_level: str
+    triage_level: TriageLevel
     supporting: tuple[Explanation, ...]
     against: tuple[Explanation, ...]
 
@@ -96,12 +104,12 @@ class ConditionView:
 class RedFlagView:
     evidence: str
     question: str
-    level: str
+    level: TriageLevel
 
 
 @dataclass(frozen=True, slots=True)
 class TriageView:
-    level: str
+    level: TriageLevel
     title: str
     action: str
     when_to_escalate: str
@@ -115,7 +123,7 @@ class TranscriptEntry:
     # the complaint, before any question)
     evidence: str
     question: str
-    status: str  # present / absent / unknown
+    status: AnswerStatus
     values: tuple[str, ...]
     answer: str  # in words
 
@@ -126,7 +134,7 @@ class AssessmentView:
 
     question: QuestionView | None
     should_stop: bool
-    stop_reason: str | None
+    stop_reason: StopReason | None
     questions_asked: int
     max_questions: int
     differential: tuple[ConditionView, ...]
@@ -143,9 +151,9 @@ class ConsultationView:
     id: str
     created: datetime
     updated: datetime
-    language: str
+    language: LanguageEnum
     age: int
-    sex: str
+    sex: Sex
     complaint: TranscriptEntry
     turn: int  # number of answers after the complaint: send it back with the next answer
     finished: bool
@@ -156,10 +164,10 @@ class ConsultationView:
 def question_kind(evidence: Evidence) -> QuestionKind:
     """How a question is answered: yes/no, one value, several values, or a number on a 0-10 scale."""
     if evidence.kind is EvidenceKind.BINARY:
-        return "yes_no"
+        return QuestionKind.YES_NO
     if evidence.scale is not None:
-        return "scale"
-    return "several" if evidence.kind is EvidenceKind.MULTI else "one"
+        return QuestionKind.SCALE
+    return QuestionKind.SEVERAL if evidence.kind is EvidenceKind.MULTI else QuestionKind.ONE
 
 
 class Presenter:
@@ -181,7 +189,7 @@ class Presenter:
             low, high = evidence.scale
             numbers = [int(v.code) for v in evidence.values]
             scale = Scale(min(numbers), max(numbers), low[language], high[language])
-        elif kind != "yes_no":
+        elif kind is not QuestionKind.YES_NO:
             options = tuple(Option(v.code, v.text[language]) for v in self.knowledge.shown_values(evidence))
         texts = {option.id: option.text for option in options}
         regions = tuple(
@@ -192,8 +200,8 @@ class Presenter:
         if assessment is not None and assessment.question_reason is not None:
             why = assessment.question_reason
             names = LIST_SEPARATOR[language].join(self.knowledge.condition(c).name[language] for c in why.conditions)
-            purpose = why.purpose.value
-            reason = Reason(purpose, self.t(language, _WHY[purpose], conditions=names), why.conditions)  # type: ignore[arg-type]
+            purpose = ReasonPurpose(why.purpose.value)
+            reason = Reason(purpose, self.t(language, _WHY[purpose], conditions=names), why.conditions)
         return QuestionView(code, evidence.question[language], kind, options, scale, reason, regions)
 
     def answer_text(self, evidence: Evidence, given: Answer, language: Language) -> str:
@@ -211,7 +219,7 @@ class Presenter:
             turn,
             code,
             evidence.question[language],
-            given.status.value,
+            given.status,
             given.values,
             self.answer_text(evidence, given, language),
         )
@@ -240,8 +248,9 @@ class Presenter:
                 probability=round(ranked.probability, 4),
                 posterior=round(ranked.posterior, 4),
                 likelihood=self.t(language, likelihood_key(ranked.posterior)),
+                likelihood_level=_LIKELIHOOD[likelihood_key(ranked.posterior)],
                 severe=kb.condition(ranked.code).is_severe,
-                triage_level=kb.level_of(ranked.code).value,
+                triage_level=kb.level_of(ranked.code),
                 supporting=explained(ranked.supporting),
                 against=explained(ranked.against),
             )
@@ -250,13 +259,13 @@ class Presenter:
         level = assessment.triage.level
         advice = kb.advice[level][language]
         triage = TriageView(
-            level=level.value,
+            level=level,
             title=advice.title,
             action=advice.action,
             when_to_escalate=advice.when_to_escalate,
             emergency_now=assessment.emergency_likely,
             red_flags=tuple(
-                RedFlagView(flag.evidence, kb.evidence(flag.evidence).question[language], flag.level.value)
+                RedFlagView(flag.evidence, kb.evidence(flag.evidence).question[language], flag.level)
                 for flag in assessment.triage.red_flags
             ),
         )
@@ -268,7 +277,7 @@ class Presenter:
         return AssessmentView(
             question=question,
             should_stop=assessment.should_stop,
-            stop_reason=assessment.stop_reason.value if assessment.stop_reason is not None else None,
+            stop_reason=assessment.stop_reason,
             questions_asked=assessment.questions_asked - said,
             max_questions=self.max_questions - said,
             differential=differential,
@@ -292,9 +301,9 @@ class Presenter:
             id=id,
             created=created,
             updated=updated,
-            language=lang,
+            language=LanguageEnum(lang),
             age=consultation.age,
-            sex=consultation.sex,
+            sex=Sex(consultation.sex),
             complaint=self.transcript_entry(None, consultation.complaint, Answer.yes(), lang),
             turn=consultation.questions_asked,
             finished=assessment.should_stop,

@@ -54,17 +54,28 @@ REPLIES_KEPT = timedelta(hours=1)
 CLEAR_LEAD = 0.2
 MAX_CANDIDATES = 5
 _OPENID_KEY_CONTEXT = b"symptomcheck/wechat/openid-hash/v1"
+_OPENID_KEY_SALT = b"symptomcheck/wechat/openid-hash/salt"
 
 
-def openid_key(token: str) -> bytes:
-    """The server-side key of the OpenID hash, derived from the account's token (a secret the server has).
+def openid_key(secret: str) -> bytes:
+    """The server-side key of the OpenID hash, derived from a secret of its own (SYMPTOMCHECK_WECHAT_OPENID_SECRET)
+    with HKDF-SHA256 (RFC 5869) under this use's own label, so the key is good for this and nothing else.
 
     Why a keyed hash (HMAC-SHA256) and not a plain SHA-256: an OpenID is not secret (it travels in every
     message, and any app of the account's developer sees it), so a plain hash of it could be recomputed by
     anyone holding a list of OpenIDs and matched against a copied database. With a key that lives only in
     the server's configuration, the database alone does not link a conversation to a WeChat account.
-    Changing the token changes the key: conversations in progress then start again (nothing else is lost).
+    Why its own secret and not the account's Token: the Token is typed into WeChat's console and shared with
+    whoever administers the account, and rotating it (after a leak, say) should not re-key the stored hashes.
     """
+    prk = hmac.new(_OPENID_KEY_SALT, secret.encode("utf-8"), hashlib.sha256).digest()  # extract
+    return hmac.new(prk, _OPENID_KEY_CONTEXT + b"\x01", hashlib.sha256).digest()  # expand, one block
+
+
+def legacy_openid_key(token: str) -> bytes:
+    """The key used before the OpenID secret existed, derived from the account's Token: still used when no
+    OpenID secret is set, so that conversations stored by an earlier version keep their hashes (see
+    docs/wechat.md for moving to a secret of its own: conversations in progress then start again)."""
     return hmac.new(token.encode("utf-8"), _OPENID_KEY_CONTEXT, hashlib.sha256).digest()
 
 

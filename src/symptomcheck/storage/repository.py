@@ -6,13 +6,13 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.interview import Consultation, Turn
-from symptomcheck.services.repository import DuplicateKeyError, StoredConsultation, Summary
+from symptomcheck.services.repository import DuplicateKeyError, Keyset, StoredConsultation, Summary
 from symptomcheck.storage.database import check_schema
 from symptomcheck.storage.tables import AnswerRow, ConsultationRow
 
@@ -52,6 +52,7 @@ def _stored(row: ConsultationRow, answers: Sequence[AnswerRow]) -> StoredConsult
         created=row.created,
         updated=row.updated,
         summary=Summary(finished=row.finished, triage_level=row.triage_level),
+        creation_request=row.creation_request,
     )
 
 
@@ -61,7 +62,13 @@ class SqlConsultationRepository:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def add(
-        self, id: str, consultation: Consultation, now: datetime, summary: Summary, creation_key: str | None
+        self,
+        id: str,
+        consultation: Consultation,
+        now: datetime,
+        summary: Summary,
+        creation_key: str | None,
+        creation_request: str | None = None,
     ) -> StoredConsultation:
         row = ConsultationRow(
             id=id,
@@ -75,6 +82,7 @@ class SqlConsultationRepository:
             finished=summary.finished,
             triage_level=summary.triage_level,
             creation_key=creation_key,
+            creation_request=creation_request,
         )
         said = consultation.findings
         answers = [_answer_row(id, n - len(said), t, now) for n, t in enumerate(said)]
@@ -138,7 +146,9 @@ class SqlConsultationRepository:
                     .execution_options(synchronize_session=False)
                 )
             session.add_all(_answer_row(stored.id, n, new[n], now) for n in range(same, len(new)))
-        return StoredConsultation(stored.id, consultation, stored.version + 1, stored.created, now, summary)
+        return StoredConsultation(
+            stored.id, consultation, stored.version + 1, stored.created, now, summary, stored.creation_request
+        )
 
     def delete(self, id: str) -> bool:
         # the consultation row first: it is what a concurrent `save` compares and sets, so after this
@@ -158,14 +168,33 @@ class SqlConsultationRepository:
                 session.execute(delete(AnswerRow).where(AnswerRow.consultation_id.in_(ids[start : start + 500])))
             return len(ids)
 
-    def list(self, limit: int, updated_before: datetime | None = None) -> Sequence[StoredConsultation]:
+    def list(
+        self, limit: int, updated_before: datetime | None = None, after: Keyset | None = None
+    ) -> Sequence[StoredConsultation]:
+        # two queries whatever the limit: the page of consultations, then all their answers at once
         with self._sessions.begin() as session:
-            query = select(ConsultationRow).order_by(ConsultationRow.updated.desc(), ConsultationRow.id).limit(limit)
+            query = (
+                select(ConsultationRow).order_by(ConsultationRow.updated.desc(), ConsultationRow.id.desc()).limit(limit)
+            )
             if updated_before is not None:
                 query = query.where(ConsultationRow.updated < updated_before)
+            if after is not None:
+                # the keyset (updated, id): strictly after the last one seen in this order, ties included
+                at, id = after
+                query = query.where(
+                    or_(ConsultationRow.updated < at, and_(ConsultationRow.updated == at, ConsultationRow.id < id))
+                )
             rows = session.scalars(query).all()
-            stored = [self._read(session, row) for row in rows]
-            return [s for s in stored if s is not None]
+            answers: dict[str, list[AnswerRow]] = {row.id: [] for row in rows}
+            for start in range(0, len(rows), 500):
+                chunk = [row.id for row in rows[start : start + 500]]
+                for answer in session.scalars(
+                    select(AnswerRow)
+                    .where(AnswerRow.consultation_id.in_(chunk))
+                    .order_by(AnswerRow.consultation_id, AnswerRow.turn)
+                ):
+                    answers[answer.consultation_id].append(answer)
+            return [_stored(row, answers[row.id]) for row in rows]
 
     def ping(self) -> None:
         check_schema(self.engine)

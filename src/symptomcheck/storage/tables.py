@@ -49,7 +49,9 @@ class ConsultationRow(Base):
     complaint: Mapped[str] = mapped_column(String(16))
     finished: Mapped[bool] = mapped_column(Boolean)
     triage_level: Mapped[str] = mapped_column(String(32))
-    creation_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    creation_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # SHA-256 of the Idempotency-Key
+    # SHA-256 of the canonical request that came with the key: the same key with another request is refused
+    creation_request: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnswerRow(Base):

@@ -8,37 +8,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime
 
-from symptomcheck.api.deps import ApiKeyDep, ContainerDep, LangQuery, MetricsDep, ServiceDep
-from symptomcheck.api.problems import PROBLEM
+from symptomcheck.api.deps import ApiKeyDep, ContainerDep, CursorQuery, LangQuery, MetricsDep, ServiceDep, Timestamp
+from symptomcheck.api.problems import problem_response
 from symptomcheck.api.schemas import (
     AnswerRequest,
     BackRequest,
     ConsultationList,
     ConsultationSummary,
     CreateConsultation,
+    FhirBundle,
     LanguageChange,
 )
-from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.answers import Answer
+from symptomcheck.services.codes import Language, TriageLevel
 from symptomcheck.services.consultations import Snapshot
-from symptomcheck.services.errors import NotFoundError
 from symptomcheck.services.views import ConsultationView, QuestionView
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
 FHIR_JSON = "application/fhir+json"
+NDJSON = "application/x-ndjson"
+EXPORT_PAGE = 200  # consultations read per query while exporting: memory stays bounded, queries few
 
 
-def problem_response(description: str, example_detail: str, code: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            PROBLEM: {
-                "schema": {"$ref": "#/components/schemas/Problem"},
-                "example": {"type": "about:blank", "title": "", "status": code, "detail": example_detail, **extra},
-            }
-        },
-    }
+class FhirJSONResponse(JSONResponse):
+    media_type = FHIR_JSON
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -54,23 +48,60 @@ STALE: dict[int | str, dict[str, Any]] = {
     )
 }
 KEY_NEEDED: dict[int | str, dict[str, Any]] = {
-    401: problem_response("No API key", "this endpoint needs an API key in the X-API-Key header", 401),
-    403: problem_response("The API key is not accepted", "this API key is not accepted", 403),
+    401: problem_response(
+        "No API key", "this endpoint needs an API key in the X-API-Key header", 401, title="API key required"
+    ),
+    403: problem_response("The API key is not accepted", "this API key is not accepted", 403, "API key not accepted"),
 }
+# a 422 documented with an example (problems.document_errors adds a generic one where a route names none)
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: problem_response("The request does not fit", "age: Input should be less than or equal to 120", 422)
 }
+# OpenAPI links from a created consultation to the operations on it: clients (and stateful testing) learn
+# that the id in the body is the {id} of those paths
+_ID = {"id": "$response.body#/id"}
+CONSULTATION_LINKS = {
+    "getConsultation": {"operationId": "getConsultation", "parameters": _ID},
+    "getCurrentQuestion": {"operationId": "getCurrentQuestion", "parameters": _ID},
+    "answerQuestion": {
+        "operationId": "answerQuestion",
+        "parameters": _ID,
+        "requestBody": {
+            "question": "$response.body#/assessment/question/id",
+            "turn": "$response.body#/turn",
+            "answer": {"status": "unknown", "values": []},
+        },
+    },
+    "stepBack": {"operationId": "stepBack", "parameters": _ID},
+    "changeLanguage": {"operationId": "changeLanguage", "parameters": _ID},
+    "exportFhir": {"operationId": "exportFhir", "parameters": _ID},
+    "deleteConsultation": {"operationId": "deleteConsultation", "parameters": _ID},
+}
 
 
-def _view(service: ServiceDep, snapshot: Snapshot, lang: str | None = None) -> ConsultationView:
-    return service.view(snapshot, lang)  # type: ignore[arg-type]
+def _view(service: ServiceDep, snapshot: Snapshot, lang: Language | None = None) -> ConsultationView:
+    return service.view(snapshot, lang.code if lang is not None else None)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ConsultationView,
-    responses={200: {"description": "A retry with the same Idempotency-Key: the consultation it created"}, **REFUSED},
+    operation_id="createConsultation",
+    responses={
+        201: {"description": "The consultation, created", "links": CONSULTATION_LINKS},
+        200: {
+            "model": ConsultationView,
+            "description": "A retry with the same Idempotency-Key and the same body: the consultation it created",
+            "links": CONSULTATION_LINKS,
+        },
+        422: problem_response(
+            "The request does not fit, names no known complaint, or reuses an Idempotency-Key with another body",
+            "this Idempotency-Key was already used with another request body: use a new key for a new request",
+            422,
+            title="Idempotency-Key reused with another request",
+        ),
+    },
     summary="Start a consultation",
 )
 def create(
@@ -80,12 +111,16 @@ def create(
     response: Response,
     idempotency_key: Annotated[
         str | None,
-        Header(max_length=200, description="any unique string: a retried request returns the same consultation"),
+        Header(
+            max_length=200,
+            description="any unique string: a retried request (same key, same body) returns the same consultation; "
+            "the same key with another body is refused (422)",
+        ),
     ] = None,
 ) -> ConsultationView:
-    snapshot, created = service.start(body.age, body.sex, body.language, body.complaint, idempotency_key)
+    snapshot, created = service.start(body.age, body.sex.value, body.language.code, body.complaint, idempotency_key)
     if created:
-        metrics.consultations.labels(body.language).inc()
+        metrics.consultations.labels(body.language.value).inc()
     else:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/v1/consultations/{snapshot.stored.id}"
@@ -96,6 +131,7 @@ def create(
     "",
     response_model=ConsultationList,
     dependencies=[ApiKeyDep],
+    operation_id="listConsultations",
     summary="List consultations (API key)",
     responses=KEY_NEEDED,
 )
@@ -103,32 +139,43 @@ def list_consultations(
     service: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     updated_before: Annotated[
-        AwareDatetime | None, Query(description="for the next page: the last item's updated (with its offset)")
+        Timestamp | None, Query(description="only consultations changed before this instant (ISO 8601 with offset)")
     ] = None,
+    cursor: CursorQuery = None,
 ) -> ConsultationList:
-    stored = service.list(limit, updated_before)
+    page = service.list(limit, updated_before, cursor)
     items = [
         ConsultationSummary(
             id=s.id,
             created=s.created,
             updated=s.updated,
-            language=s.consultation.language,
+            language=Language(s.consultation.language),
             questions_asked=s.consultation.questions_asked,
             finished=s.summary.finished,
-            triage_level=s.summary.triage_level,
+            triage_level=TriageLevel(s.summary.triage_level),
         )
-        for s in stored
+        for s in page.items
     ]
-    return ConsultationList(items=items, next_updated_before=items[-1].updated if len(items) == limit else None)
+    return ConsultationList(items=items, next_cursor=page.next_cursor)
 
 
 @router.get(
     "/export",
     dependencies=[ApiKeyDep],
+    operation_id="exportConsultations",
     summary="Export consultations as FHIR bundles, one per line (API key)",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/x-ndjson": {}}, "description": "One FHIR R4B Bundle per line"},
+        200: {
+            "description": "One FHIR R4B Bundle (the FhirBundle schema) per line, most recently changed first",
+            "content": {
+                NDJSON: {
+                    "schema": {"type": "string", "description": "newline-delimited JSON: one FhirBundle per line"},
+                    # OpenAPI 3.2's way to describe each item of a sequential media type such as NDJSON
+                    "itemSchema": {"$ref": "#/components/schemas/FhirBundle"},
+                }
+            },
+        },
         **KEY_NEEDED,
     },
 )
@@ -136,22 +183,34 @@ def export(
     service: ServiceDep,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    updated_before: Annotated[AwareDatetime | None, Query(description="only consultations changed before")] = None,
+    updated_before: Annotated[
+        Timestamp | None, Query(description="only consultations changed before this instant (ISO 8601 with offset)")
+    ] = None,
 ) -> StreamingResponse:
-    ids = [s.id for s in service.list(limit, updated_before)]
-
     def lines() -> Iterator[bytes]:
-        for id in ids:
-            try:
-                bundle = service.fhir(id, container.model_version)
-            except NotFoundError:  # erased meanwhile; anything else must cut the stream short, visibly
-                continue
-            yield json.dumps(bundle, ensure_ascii=False).encode() + b"\n"
+        # page by page on the (updated, id) keyset: each consultation is read once, each page in two queries
+        cursor: str | None = None
+        left = limit
+        while left > 0:
+            page = service.list(min(left, EXPORT_PAGE), updated_before, cursor)
+            for stored in page.items:
+                bundle = service.fhir_of(stored, container.model_version)
+                yield json.dumps(bundle, ensure_ascii=False).encode() + b"\n"
+            left -= len(page.items)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return StreamingResponse(lines(), media_type=NDJSON)
 
 
-@router.get("/{id}", response_model=ConsultationView, responses=NOT_FOUND, summary="The consultation's state")
+@router.get(
+    "/{id}",
+    response_model=ConsultationView,
+    responses=NOT_FOUND,
+    operation_id="getConsultation",
+    summary="The consultation's state",
+)
 def read(id: str, service: ServiceDep, lang: LangQuery = None) -> ConsultationView:
     return _view(service, service.snapshot(id), lang)
 
@@ -160,6 +219,7 @@ def read(id: str, service: ServiceDep, lang: LangQuery = None) -> ConsultationVi
     "/{id}/question",
     response_model=QuestionView | None,
     responses=NOT_FOUND,
+    operation_id="getCurrentQuestion",
     summary="The current question (null once the interview is finished)",
 )
 def question(id: str, service: ServiceDep, lang: LangQuery = None) -> QuestionView | None:
@@ -169,7 +229,8 @@ def question(id: str, service: ServiceDep, lang: LangQuery = None) -> QuestionVi
 @router.post(
     "/{id}/answers",
     response_model=ConsultationView,
-    responses={**NOT_FOUND, **STALE, **REFUSED},
+    responses={**NOT_FOUND, **STALE},
+    operation_id="answerQuestion",
     summary="Answer the current question",
     description="Idempotent: the same answer to the same question at the same turn is applied once, "
     "however often it is sent. An answer to any other question or turn gets 409 with the current ones.",
@@ -177,7 +238,7 @@ def question(id: str, service: ServiceDep, lang: LangQuery = None) -> QuestionVi
 def answer(
     id: str, body: AnswerRequest, service: ServiceDep, metrics: MetricsDep, lang: LangQuery = None
 ) -> ConsultationView:
-    given = Answer(AnswerStatus(body.answer.status), tuple(body.answer.values))
+    given = Answer(body.answer.status, tuple(body.answer.values))
     snapshot = service.answer(id, body.question, body.turn, given)
     if snapshot.applied:
         metrics.answers.inc()
@@ -189,19 +250,32 @@ def answer(
 @router.post(
     "/{id}/back",
     response_model=ConsultationView,
-    responses={**NOT_FOUND, **STALE, **REFUSED},
+    responses={**NOT_FOUND, **STALE},
+    operation_id="stepBack",
     summary="Withdraw the last answer",
 )
 def back(id: str, service: ServiceDep, body: BackRequest | None = None, lang: LangQuery = None) -> ConsultationView:
     return _view(service, service.back(id, body.turn if body else None), lang)
 
 
-@router.patch("/{id}", response_model=ConsultationView, responses=NOT_FOUND, summary="Change the language")
+@router.patch(
+    "/{id}",
+    response_model=ConsultationView,
+    responses=NOT_FOUND,
+    operation_id="changeLanguage",
+    summary="Change the language",
+)
 def change_language(id: str, body: LanguageChange, service: ServiceDep) -> ConsultationView:
-    return _view(service, service.set_language(id, body.language))
+    return _view(service, service.set_language(id, body.language.code))
 
 
-@router.delete("/{id}", status_code=204, responses=NOT_FOUND, summary="Erase the consultation and every answer")
+@router.delete(
+    "/{id}",
+    status_code=204,
+    responses=NOT_FOUND,
+    operation_id="deleteConsultation",
+    summary="Erase the consultation and every answer",
+)
 def erase(id: str, service: ServiceDep) -> Response:
     service.delete(id)
     return Response(status_code=204)
@@ -209,9 +283,12 @@ def erase(id: str, service: ServiceDep) -> Response:
 
 @router.get(
     "/{id}/fhir",
-    responses={200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4B Bundle (collection)"}, **NOT_FOUND},
+    response_model=FhirBundle,
+    response_class=FhirJSONResponse,
+    responses={200: {"description": "A FHIR R4B Bundle (collection)"}, **NOT_FOUND},
+    operation_id="exportFhir",
     summary="The consultation as a FHIR R4B Bundle",
 )
-def fhir(id: str, service: ServiceDep, container: ContainerDep) -> JSONResponse:
+def fhir(id: str, service: ServiceDep, container: ContainerDep) -> FhirJSONResponse:
     bundle = service.fhir(id, container.model_version)
-    return JSONResponse(bundle, media_type=FHIR_JSON)
+    return FhirJSONResponse(bundle)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from symptomcheck.api.deps import ContainerDep
-from symptomcheck.api.routes.consultations import REFUSED
-from symptomcheck.api.schemas import DiagnosisRequest, SearchMatch
-from symptomcheck.engine.answers import Answer, AnswerStatus
-from symptomcheck.knowledge import Language
+from symptomcheck.api.schemas import DiagnosisRequest, SearchMatch, SearchScope
+from symptomcheck.engine.answers import Answer
+from symptomcheck.services.codes import Language
 from symptomcheck.services.stateless import diagnose
 from symptomcheck.services.views import AssessmentView
 
@@ -20,17 +19,20 @@ router = APIRouter(prefix="/v1", tags=["stateless"])
 @router.post(
     "/diagnosis",
     response_model=AssessmentView,
-    responses=REFUSED,
+    operation_id="diagnose",
     summary="Assess an evidence list: differential, next question, should_stop, triage",
     description="Nothing is stored. Send what is known so far (the complaint first); ask the returned question, "
     "add its answer to the list and call again until should_stop is true.",
 )
 def diagnosis(body: DiagnosisRequest, container: ContainerDep) -> AssessmentView:
-    evidence = [(item.id, Answer(AnswerStatus(item.status), tuple(item.values))) for item in body.evidence]
-    return diagnose(container.engine, container.consultations.presenter, body.age, body.sex, body.language, evidence)
+    evidence = [(item.id, Answer(item.status, tuple(item.values))) for item in body.evidence]
+    presenter = container.consultations.presenter
+    return diagnose(container.engine, presenter, body.age, body.sex.value, body.language.code, evidence)
 
 
-@router.get("/search", response_model=list[SearchMatch], summary="Find evidences by typed text")
+@router.get(
+    "/search", response_model=list[SearchMatch], operation_id="searchComplaints", summary="Find evidences by typed text"
+)
 def search(
     container: ContainerDep,
     text: Annotated[
@@ -42,20 +44,19 @@ def search(
             examples=["chest pain", "mal de gorge", "咳嗽"],
         ),
     ],
-    lang: Annotated[Language, Query(description="the language of the returned texts")] = "en",
+    lang: Annotated[Language, Query(description="the language of the returned texts")] = Language.EN,
     scope: Annotated[
-        Literal["complaints", "all"],
-        Query(description="complaints: what can start a consultation; all: every evidence"),
-    ] = "complaints",
+        SearchScope, Query(description="complaints: what can start a consultation; all: every evidence")
+    ] = SearchScope.COMPLAINTS,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[SearchMatch]:
-    searcher = container.complaint_search if scope == "complaints" else container.evidence_search
+    searcher = container.complaint_search if scope is SearchScope.COMPLAINTS else container.evidence_search
     starters = container.consultations.complaint_codes
     knowledge = container.engine.knowledge
     return [
         SearchMatch(
             id=m.evidence,
-            text=knowledge.evidence(m.evidence).question[lang],
+            text=knowledge.evidence(m.evidence).question[lang.code],
             score=m.score,
             can_start=m.evidence in starters,
         )

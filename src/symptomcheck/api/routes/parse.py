@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["stateless"])
 def parse(body: ParseRequest, container: ContainerDep) -> ParseResult:
     service = container.consultations
     knowledge = container.engine.knowledge
-    findings = service.parser.parse(body.text, body.language)
+    findings = service.parser.parse(body.text, body.language.code)
     starters = service.complaint_codes
     return ParseResult(
         findings=[
@@ -36,7 +36,7 @@ def parse(body: ParseRequest, container: ContainerDep) -> ParseResult:
                 span=Span(start=f.start, end=f.end),
                 text=f.text,
                 matched=f.matched,
-                question=knowledge.evidence(f.evidence).question[body.language],
+                question=knowledge.evidence(f.evidence).question[body.language.code],
                 can_start=f.evidence in starters,
             )
             for f in findings

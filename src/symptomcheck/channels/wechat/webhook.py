@@ -23,9 +23,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.responses import PlainTextResponse
-from starlette.concurrency import run_in_threadpool
 
 from symptomcheck.bootstrap import Container
 from symptomcheck.channels.wechat.errors import (
@@ -45,7 +46,7 @@ from symptomcheck.channels.wechat.protocol import (
     verify_url,
 )
 from symptomcheck.config import Settings
-from symptomcheck.services.wechat import WeChatService, hash_openid, openid_key
+from symptomcheck.services.wechat import WeChatService, hash_openid, legacy_openid_key, openid_key
 
 log = logging.getLogger("symptomcheck.wechat")
 router = APIRouter(prefix="/wechat", tags=["wechat"], include_in_schema=False)
@@ -87,6 +88,9 @@ class WeChatChannel:
     openid_key: bytes
     service: WeChatService
     ledger: SignatureLedger = field(default_factory=SignatureLedger)
+    # threads of the channel's own: WeChat waits 5 s for a reply, so its messages must not queue behind the
+    # REST API's requests on the shared pool (bounded separately in api.app)
+    threads: int = 8
 
     def answer(self, incoming: IncomingMessage) -> str | None:
         """The reply text to a message or event, or None when no reply is due."""
@@ -113,31 +117,62 @@ def channel_for(settings: Settings, service: WeChatService) -> WeChatChannel | N
     token = settings.wechat_token.get_secret_value()
     aes_key = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key is not None else None
     config = WeChatConfig(token=token, app_id=settings.wechat_app_id or None, aes_key=aes_key or None)
-    return WeChatChannel(config, openid_key(token), service)
+    return WeChatChannel(config, openid_hash_key(settings), service, threads=settings.wechat_threads)
+
+
+def openid_hash_key(settings: Settings) -> bytes:
+    """The OpenID hash key: from its own secret when one is set, else from the Token (the earlier scheme)."""
+    if settings.wechat_openid_secret is not None:
+        return openid_key(settings.wechat_openid_secret.get_secret_value())
+    assert settings.wechat_token is not None
+    log.warning(
+        "SYMPTOMCHECK_WECHAT_OPENID_SECRET is not set: the OpenID hash key is derived from the WeChat Token; "
+        "set a secret of its own (see docs/wechat.md)"
+    )
+    return legacy_openid_key(settings.wechat_token.get_secret_value())
 
 
 def install(app: FastAPI) -> None:
     """Add ``/wechat`` to the app, checking the WeChat settings now so that a typo fails at start-up."""
     container: Container = app.state.container
     app.state.wechat = channel_for(container.settings, container.wechat)
+    app.state.wechat_limiter = None  # made in the event loop, at the first message (a limiter belongs to a loop)
     app.include_router(router)
+
+
+def _limiter(request: Request, channel: WeChatChannel) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter | None = request.app.state.wechat_limiter
+    if limiter is None:
+        limiter = request.app.state.wechat_limiter = anyio.CapacityLimiter(channel.threads)
+    return limiter
 
 
 def _channel(request: Request) -> WeChatChannel:
     channel: WeChatChannel | None = request.app.state.wechat
     if channel is None:
-        raise HTTPException(404, NOT_CONFIGURED)
+        raise WeChatRefusal(404, "WeChat channel not configured", NOT_CONFIGURED)
     return channel
 
 
-def _refusal(error: WeChatProtocolError) -> HTTPException:
+class WeChatRefusal(HTTPException):
+    """A refused push, with a problem title of its own: a 403 here is a signature, never an API key."""
+
+    def __init__(self, status_code: int, title: str, detail: str) -> None:
+        super().__init__(status_code, detail)
+        self.title = title
+
+
+def _refusal(error: WeChatProtocolError) -> WeChatRefusal:
+    detail = f"refused by the WeChat webhook: {error}"
     if isinstance(error, TooLargeError):
-        status = 413
-    elif isinstance(error, BadSignatureError | StaleTimestampError | WrongAppIdError):
-        status = 403  # not from WeChat, replayed, or meant for another account
-    else:
-        status = 400
-    return HTTPException(status, f"refused by the WeChat webhook: {error}")
+        return WeChatRefusal(413, "Message too large", detail)
+    if isinstance(error, BadSignatureError):
+        return WeChatRefusal(403, "Signature not accepted", detail)  # not from WeChat
+    if isinstance(error, StaleTimestampError):
+        return WeChatRefusal(403, "Timestamp outside the replay window", detail)  # replayed
+    if isinstance(error, WrongAppIdError):
+        return WeChatRefusal(403, "Message for another account", detail)
+    return WeChatRefusal(400, "Message not understood", detail)
 
 
 @router.get("", response_class=PlainTextResponse)
@@ -158,7 +193,11 @@ async def receive(request: Request) -> Response:
     params = request.query_params
     signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
     if not (signature and timestamp and nonce):
-        raise HTTPException(403, "refused by the WeChat webhook: the signature, timestamp and nonce are required")
+        raise WeChatRefusal(
+            403,
+            "Signature not accepted",
+            "refused by the WeChat webhook: the signature, timestamp and nonce are required",
+        )
     body = await request.body()
     try:
         incoming = parse_message(
@@ -173,8 +212,12 @@ async def receive(request: Request) -> Response:
     except WeChatProtocolError as error:
         raise _refusal(error) from None
     if not channel.config.safe_mode and not channel.ledger.admit(signature, timestamp, nonce, body, time.time()):
-        raise HTTPException(403, "refused by the WeChat webhook: this signature was already used with another message")
-    reply = await run_in_threadpool(channel.answer, incoming)
+        raise WeChatRefusal(
+            403,
+            "Signature not accepted",
+            "refused by the WeChat webhook: this signature was already used with another message",
+        )
+    reply = await anyio.to_thread.run_sync(channel.answer, incoming, limiter=_limiter(request, channel))
     elapsed = time.monotonic() - started
     if elapsed > SLOW_SECONDS:
         log.warning("slow WeChat reply", extra={"seconds": round(elapsed, 2), "msg_type": incoming.msg_type})
