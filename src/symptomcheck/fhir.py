@@ -144,7 +144,9 @@ def consultation_bundle(
     predictions: list[RiskAssessmentPrediction] = []
     for index, ranked in enumerate(assessment.differential):
         condition = knowledge.condition(ranked.code)
-        coding = [Coding(system=ICD10, code=condition.icd10), Coding(system=CONDITION_SYSTEM, code=condition.code)]
+        # "not in the catalogue" has no ICD-10 code: it is named by the service's own code only
+        coding = [Coding(system=ICD10, code=condition.icd10)] if condition.icd10 else []
+        coding.append(Coding(system=CONDITION_SYSTEM, code=condition.code))
         supporting = [observed[c.evidence] for c in ranked.supporting if c.evidence in observed]
         conditions.append(
             Condition(

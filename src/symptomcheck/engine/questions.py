@@ -102,11 +102,14 @@ def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
     """
     settings = tables.settings
     settled = is_settled(tables, p) if settings.get("findings_turns", 0.0) > 0 else np.zeros(len(p), dtype=bool)
+    # Each row's conditions below IN_PLAY count as 0 (row by row, so that a row's scores do not depend on the
+    # other rows of a batch); columns that are 0 in every row are then left out of the products.
+    p = np.where(p >= IN_PLAY, p, 0.0)
+    p = p / p.sum(axis=1, keepdims=True)
     columns = in_play(p)
     if len(columns) <= tables.n_conditions // 2:  # worth the copy only when few conditions are left
         tables = tables.restricted(columns)
         p = p[:, columns]
-        p = p / p.sum(axis=1, keepdims=True)
     score = np.empty((len(p), tables.n_evidences))
     if np.any(settled):
         score[settled] = findings_score(tables, p[settled])

@@ -125,7 +125,10 @@ def summarise(
     asked = [codes for r in results for codes in r.asked]
     advice = np.concatenate([r.advice_urgency for r in results]) if results else np.zeros(0, dtype=np.int64)
     top_by_turn = np.vstack([r.top_by_turn for r in results]) if results else np.zeros((0, max_turns + 1))
-    metrics = compute_metrics(EvaluationInput(patients, t.conditions, t.severe, t.level_urgency, p_diff, asked, advice))
+    # the DDXPlus metrics count DDXPlus's severe conditions only (its severity 1-2), whatever else the model knows
+    ddxplus = {c.code for c in engine.knowledge.ddxplus().conditions}
+    severe = t.severe & np.array([code in ddxplus for code in t.conditions])
+    metrics = compute_metrics(EvaluationInput(patients, t.conditions, severe, t.level_urgency, p_diff, asked, advice))
     metrics["patients_per_second"] = len(patients) / elapsed if elapsed > 0 else float("nan")
     index = {code: i for i, code in enumerate(t.conditions)}
     truth = np.array([index[p.pathology] for p in patients], dtype=np.int64)
