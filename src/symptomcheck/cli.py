@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from symptomcheck.knowledge import LANGUAGES, KnowledgeError, default_knowledge
-from symptomcheck.model import SHIPPED_MODEL, Model, ModelError, load_model
+from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, Model, ModelError, load_model
 from symptomcheck.patients import PatientFileError
 from symptomcheck.visits import VisitFileError
 
@@ -398,7 +398,9 @@ VisitsArgument = Annotated[
 @app.command("evaluate-visits")
 def evaluate_visits_command(
     visits: VisitsArgument,
-    model: ModelOption = SHIPPED_MODEL,
+    model: Annotated[
+        Path, typer.Option("--model", help="A model artifact (.npz); the broad model by default.")
+    ] = BROAD_MODEL,
     holdout_years: Annotated[
         str,
         typer.Option(

@@ -21,7 +21,7 @@ from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.questions import information_gain
-from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag, default_knowledge
 from symptomcheck.model import load_model
 
 Answers = list[tuple[str, Answer]]
@@ -31,6 +31,13 @@ PROPERTY = settings(max_examples=50, deadline=None, database=None)
 
 # Hypothesis tests take only `engine` (and reach the knowledge base as `engine.knowledge`): the knowledge base's
 # repr is too long for hypothesis's failure reports, which warn about it (an error under filterwarnings=error).
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    """The part of the knowledge base the shipped model covers: the answers drawn are those it can take."""
+    model = load_model()
+    return default_knowledge().restricted(model.conditions, model.evidences)
+
+
 @pytest.fixture(scope="module")
 def engine(knowledge: KnowledgeBase) -> Engine:
     return Engine(load_model(), knowledge)

@@ -22,11 +22,13 @@ class StaleAnswerError(ConsultationError):
 
 
 def complaints(engine: Engine) -> tuple[str, ...]:
-    """Evidences a consultation can start from: yes/no symptoms that follow no other question."""
+    """Evidences a consultation can start from: yes/no symptoms that follow no other question, among those the
+    model knows (a model may cover part of the knowledge base)."""
+    known = set(engine.tables.evidences)
     return tuple(
         e.code
         for e in engine.knowledge.evidences
-        if e.kind is EvidenceKind.BINARY and not e.is_antecedent and e.parent is None
+        if e.kind is EvidenceKind.BINARY and not e.is_antecedent and e.parent is None and e.code in known
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from symptomcheck.knowledge.catalogue import Catalogue
@@ -99,10 +99,20 @@ class KnowledgeBase:
         its own evidences (the catalogue's other conditions and the evidences of the reasons for visit left
         out). DDXPlus models are fitted on it."""
         added = {r.evidence for r in self.catalogue.reasons if r.relation != "same"}
+        return self.restricted(
+            [c.code for c in self.conditions if self.catalogue.entry(c.code).source == "ddxplus"],
+            [e.code for e in self.evidences if e.code not in added],
+        )
+
+    def restricted(self, conditions: Iterable[str], evidences: Iterable[str]) -> KnowledgeBase:
+        """The knowledge base of these conditions and evidences only (a model's, say), with the red flags that
+        still apply."""
+        keep_conditions, keep_evidences = set(conditions), set(evidences)
         return replace(
             self,
-            conditions=tuple(c for c in self.conditions if self.catalogue.entry(c.code).source == "ddxplus"),
-            evidences=tuple(e for e in self.evidences if e.code not in added),
+            conditions=tuple(c for c in self.conditions if c.code in keep_conditions),
+            evidences=tuple(e for e in self.evidences if e.code in keep_evidences),
+            red_flags=tuple(flag for flag in self.red_flags if flag.evidence in keep_evidences),
         )
 
     def regions_for(self, evidence: str) -> tuple[BodyRegion, ...]:

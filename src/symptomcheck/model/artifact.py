@@ -23,6 +23,9 @@ from symptomcheck.model.errors import ModelError
 FORMAT_VERSION = 3
 READABLE_VERSIONS = (2, 3)  # format 2: no cell provenance, the differential model covers every condition
 SHIPPED_MODEL = Path(__file__).parent / "data" / "model.npz"
+# the broad model (the whole condition catalogue, fitted from DDXPlus and the visit records), shipped beside the
+# default until the complaint-led interview makes it the default (see the README)
+BROAD_MODEL = Path(__file__).parent / "data" / "broad.npz"
 
 FloatArray = NDArray[np.float64]
 
