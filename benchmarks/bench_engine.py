@@ -29,7 +29,7 @@ from symptomcheck.engine.stopping import should_stop
 from symptomcheck.evaluation.batch import answer_of
 from symptomcheck.evaluation.run import evaluate_file
 from symptomcheck.knowledge import default_knowledge
-from symptomcheck.model import load_model
+from symptomcheck.model import SHIPPED_MODEL, load_model
 from symptomcheck.patients import read_patients
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ddxplus"
@@ -72,8 +72,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--patients", type=int, default=200, help="patients replayed for the step latencies")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL, help="model artifact (the broad one: BROAD_MODEL)")
     args = parser.parse_args()
-    engine = Engine(load_model(), default_knowledge())
+    started = time.perf_counter()
+    engine = Engine(load_model(args.model), default_knowledge())
+    print(f"knowledge, model and engine loaded in {time.perf_counter() - started:.2f} s")
     core, whole = step_latencies(engine, args.patients)
     ms = 1000.0
     print(f"interview steps timed: {len(core)}")
@@ -86,7 +89,7 @@ def main() -> None:
         f"p90 {ms * float(np.percentile(whole, 90)):.3f} ms"
     )
     for path in THROUGHPUT_FILES:
-        rates = [evaluate_file(path).metrics["patients_per_second"] for _ in range(args.repeats)]
+        rates = [evaluate_file(path, args.model).metrics["patients_per_second"] for _ in range(args.repeats)]
         print(
             f"evaluate {path.name}: median {statistics.median(rates):,.0f} patients/s "
             f"(min {min(rates):,.0f}, max {max(rates):,.0f}, {args.repeats} runs, all cores)"
