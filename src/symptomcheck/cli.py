@@ -55,12 +55,14 @@ def _fail(message: str) -> NoReturn:
 
 def _parse_settings(pairs: list[str]) -> dict[str, float]:
     from symptomcheck.engine.tables import DEFAULT_SETTINGS
+    from symptomcheck.model.broad import BROAD_SETTINGS
 
+    known = {**DEFAULT_SETTINGS, **BROAD_SETTINGS}  # the engine's, and those of the broad model's fit
     settings: dict[str, float] = {}
     for pair in pairs:
         key = pair.partition("=")[0].strip()
-        if "=" in pair and key not in DEFAULT_SETTINGS:
-            _fail(f"--set: unknown setting {key!r}; known settings: {', '.join(sorted(DEFAULT_SETTINGS))}")
+        if "=" in pair and key not in known:
+            _fail(f"--set: unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
         key, sep, value = pair.partition("=")
         try:
             number = float(value)

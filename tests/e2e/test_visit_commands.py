@@ -24,28 +24,35 @@ HELD_OUT = "NAMCS:2009-2010,ED:2019-2021"
 ENV = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SYMPTOMCHECK), *(str(a) for a in args)],
         capture_output=True,
         text=True,
         encoding="utf-8",
         env=ENV,
+        cwd=cwd,
         timeout=600,
         check=False,
     )
 
 
+def fit_broad(directory: Path) -> subprocess.CompletedProcess[str]:
+    """The broad fit of the fixtures into `directory`/broad.npz (the same command line wherever it runs)."""
+    return cli(
+        "fit", FIXTURES / "patients_20_fr.csv", "--statistics", STATISTICS, "--sample", "0",
+        "--visits", VISITS, "--holdout-years", HELD_OUT, "--set", "min_visits=5", "--out", "broad.npz",
+        cwd=directory,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def broad(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("broad") / "broad.npz"
-    done = cli(
-        "fit", FIXTURES / "patients_20_fr.csv", "--statistics", STATISTICS, "--sample", "0",
-        "--visits", VISITS, "--holdout-years", HELD_OUT, "--set", "min_visits=5", "--out", out,
-    )  # fmt: skip
+    directory = tmp_path_factory.mktemp("broad")
+    done = fit_broad(directory)
     assert done.returncode == 0, done.stderr
     assert "counting visits" in done.stderr  # long work shows its progress
-    return out
+    return directory / "broad.npz"
 
 
 def test_fit_with_visits_builds_the_broad_model_and_records_the_years_it_used(broad: Path) -> None:
@@ -60,13 +67,9 @@ def test_fit_with_visits_builds_the_broad_model_and_records_the_years_it_used(br
 
 
 def test_the_same_fit_twice_gives_the_same_artifact(broad: Path, tmp_path: Path) -> None:
-    again = tmp_path / "again.npz"
-    done = cli(
-        "fit", FIXTURES / "patients_20_fr.csv", "--statistics", STATISTICS, "--sample", "0",
-        "--visits", VISITS, "--holdout-years", HELD_OUT, "--set", "min_visits=5", "--out", again,
-    )  # fmt: skip
+    done = fit_broad(tmp_path)
     assert done.returncode == 0, done.stderr
-    assert again.read_bytes() == broad.read_bytes()
+    assert (tmp_path / "broad.npz").read_bytes() == broad.read_bytes()
 
 
 def test_evaluate_visits_reports_diagnosis_and_triage_beside_the_baseline(broad: Path, tmp_path: Path) -> None:
