@@ -23,10 +23,10 @@ from symptomcheck.interview import (
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.interview.consultation import Turn
+from symptomcheck.interview.result import cannot_name_a_cause, earlier_note, symptom_advice, triage_because
 from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.interview.wording import likelihood_key, percent, sex_code
 from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
-from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 
 YES = {"y", "yes", "o", "oui", "是"}
 NO = {"n", "no", "non", "否"}
@@ -187,6 +187,7 @@ class TerminalConsultation:
             QuestionPurpose.SEPARATE: "why_separate",
             QuestionPurpose.URGENT: "why_urgent",
             QuestionPurpose.FINDINGS: "why_findings",
+            QuestionPurpose.RED_FLAG: "why_red_flag",
         }[reason.purpose]
         self.console.print(self.t(key, conditions=names), style="dim italic")
 
@@ -301,8 +302,10 @@ class TerminalConsultation:
         if assessment.stop_reason is not None:
             self.console.print(self.t(f"stopped_{assessment.stop_reason.value}"), style="dim")
         body = f"{advice.title}\n\n{advice.action}\n\n{self.t('when_to_escalate')}: {advice.when_to_escalate}"
-        for flag in assessment.triage.red_flags[:1]:
-            body += "\n\n" + self.t("red_flag_note", question=self.knowledge.evidence(flag.evidence).question[lang])
+        body += "\n\n" + triage_because(self.knowledge, assessment, dict(consultation.answers), lang)
+        earlier = earlier_note(self.knowledge, assessment, lang)
+        if earlier:
+            body += "\n\n" + earlier
         self.console.print(Panel(body, title=self.t("triage_title"), style=LEVEL_STYLE[level]))
         table = Table(title=self.t("differential_title"), show_lines=True)
         table.add_column("")
@@ -320,8 +323,11 @@ class TerminalConsultation:
                 "\n".join(self._answer_text(consultation, c.evidence) for c in ranked.against),
             )
         self.console.print(table)
-        if _leader_code(assessment) == NOT_IN_CATALOGUE:
-            self.console.print(Panel(self.t("unknown_cause"), style="bold"))
+        if cannot_name_a_cause(assessment):
+            advice = "\n\n".join(symptom_advice(self.knowledge, assessment, lang))
+            self.console.print(
+                Panel(self.t("unknown_cause") + (f"\n\n{advice}" if advice else ""), style="bold")
+            )
         self.console.print(Panel(self.knowledge.disclaimer[lang], style="italic"))
 
     def _answer_text(self, consultation: Consultation, code: str) -> str:
@@ -337,7 +343,3 @@ class TerminalConsultation:
         else:
             said = self.t("no")
         return f"{evidence.question[lang]} → {said}"
-
-
-def _leader_code(assessment: Assessment) -> str | None:
-    return max(assessment.differential, key=lambda r: r.posterior).code if assessment.differential else None

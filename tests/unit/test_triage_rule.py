@@ -43,7 +43,7 @@ def probabilities(knowledge: KnowledgeBase, masses: dict[str, float]) -> np.ndar
 
 
 def flag(knowledge: KnowledgeBase, evidence: str, value: str | None = None) -> RedFlag:
-    return next(f for f in knowledge.red_flags if f.evidence == evidence and f.value == value)
+    return next(f for f in knowledge.red_flags if f.evidence == evidence and f.value == value and f.family is None)
 
 
 # --- the threshold table -----------------------------------------------------------------------------------------
@@ -159,14 +159,19 @@ def test_a_red_flag_never_lowers_the_level_the_probabilities_give(
     breathless = flag(knowledge, "E_66")
     assert breathless.level.urgency < AMBULANCE.urgency
     p = probabilities(knowledge, {first_condition_at(knowledge, AMBULANCE): 0.5})
-    decision = decide(p, urgency, knowledge.triage_thresholds, knowledge.red_flags, {"E_66": Answer.yes()})
+    decision = decide(p, urgency, knowledge.triage_thresholds, global_flags(knowledge), {"E_66": Answer.yes()})
     assert decision.red_flags == (breathless,)
     assert decision.level is AMBULANCE
 
 
 @pytest.fixture(scope="module")
 def red_flags(knowledge: KnowledgeBase) -> tuple[RedFlag, ...]:
-    return knowledge.red_flags
+    return global_flags(knowledge)
+
+
+def global_flags(knowledge: KnowledgeBase) -> tuple[RedFlag, ...]:
+    """The red flags that apply whatever the complaint (the protocols' apply with their family)."""
+    return tuple(f for f in knowledge.red_flags if f.family is None)
 
 
 @pytest.fixture(scope="module")

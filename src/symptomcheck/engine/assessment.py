@@ -13,14 +13,17 @@ from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
 from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.protocol import active_families, focus
 from symptomcheck.engine.questions import choose_questions, eligible_questions
 from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, is_settled, should_stop
 from symptomcheck.engine.tables import Tables, compile_tables
-from symptomcheck.engine.triage import TriageDecision, triage_of_interview
-from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
+from symptomcheck.engine.triage import TriageDecision, batch_urgency, triage_of_interview
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag, TriageLevel
 from symptomcheck.model.artifact import FloatArray, Model
+from symptomcheck.model.demographics import sex_index
 
-LIST_THRESHOLD = 0.01
+LIST_THRESHOLD = 0.01  # a condition less likely than this is never listed
+TRIAGE_NAMED = 3  # the conditions named when the advice is explained by their chances
 
 
 class StopReason(StrEnum):
@@ -51,6 +54,11 @@ class Assessment:
     triage: TriageDecision
     questions_asked: int
     emergency_likely: bool  # show the emergency advice now, before the interview ends
+    families: tuple[str, ...] = ()  # the complaint families that apply (`knowledge.protocols`)
+    triage_conditions: tuple[str, ...] = ()  # the conditions behind the level the probabilities give
+    # the most urgent level advised after an earlier answer, when more urgent than now (later answers
+    # made the urgent conditions less likely): the result says so rather than silently contradicting it
+    earlier_level: TriageLevel | None = None
 
     @property
     def should_stop(self) -> bool:
@@ -119,9 +127,13 @@ class Engine:
         p = normalise(log_posterior)
         questions_asked = max(len(answers) - 1, 0)
         eligible = eligible_questions(tables, asked, present)
-        best, best_score = choose_questions(tables, p[None, :], eligible)
+        ages, sexes = np.array([age]), np.array([sex_index(sex)])
+        families = active_families(tables.protocol, present, values, ages)[0]
+        focused = focus(tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"])
+        best, best_score = choose_questions(tables, p[None, :], eligible, focused)
         stop = bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns)[0]) or best[0] < 0
         stop_reason = self._stop_reason(p, best_score[0], questions_asked, best[0] < 0) if stop else None
+        family_ids = frozenset(tables.protocol.families[f] for f in np.flatnonzero(families))
         known_absent = asked & ~present
         for code, answer in answers:
             if answer.status is AnswerStatus.UNKNOWN:
@@ -130,38 +142,67 @@ class Engine:
         result = differential(
             tables, self.model.differential, log_posterior[None, :], present, known_absent, values, demographics
         )
-        p_list = result.p[0]
-        ranked = []
-        for d in np.argsort(-p_list, kind="stable"):
-            if p_list[d] <= LIST_THRESHOLD:
-                break
-            supporting, against = contributions(tables, p, likelihoods, int(d))
-            ranked.append(RankedCondition(tables.conditions[d], float(p_list[d]), float(p[d]), supporting, against))
         triage = triage_of_interview(
             log_posterior,
             answers,
             all_likelihoods,
             self._urgency,
             self.knowledge.triage_thresholds,
-            self.knowledge.red_flags,
+            self.red_flags_for(age, sex, family_ids),
         )
+        del result  # the learned differential ranks DDXPlus's metrics; what is shown is the posterior
+        ranked = [
+            RankedCondition(tables.conditions[d], float(p[d]), float(p[d]), *contributions(tables, p, likelihoods, d))
+            for d in self._listed(p, triage)
+        ]
         next_question = None if stop else tables.evidences[int(best[0])]
-        reason = None if stop else question_reason(tables, p, int(best[0]))
-        urgent_mass = float(p[self._urgency >= EMERGENCY].sum())
-        emergency_likely = triage.level.urgency >= EMERGENCY and (
-            urgent_mass >= self.tables.settings.get("emergency_likely", 0.5)
-            or any(flag.level.urgency >= EMERGENCY for flag in triage.red_flags)
-        )
+        reason = None if stop else question_reason(tables, p, int(best[0]), flag=bool(np.isposinf(best_score[0])))
+        earlier = self._earlier_level(age, sex, all_likelihoods)
         return Assessment(
             posterior=p,
-            emergency_likely=emergency_likely,
+            emergency_likely=triage.level.urgency >= EMERGENCY,
             differential=tuple(ranked),
             next_question=next_question,
             question_reason=reason,
             stop_reason=stop_reason,
             triage=triage,
             questions_asked=questions_asked,
+            families=tuple(sorted(family_ids, key=tables.protocol.families.index)),
+            triage_conditions=self._triage_conditions(p, triage),
+            earlier_level=earlier if earlier.urgency > triage.level.urgency else None,
         )
+
+    def _listed(self, p: FloatArray, triage: TriageDecision) -> list[int]:
+        """The conditions worth discussing, most likely first: those at least `list_min` likely (at most
+        `list_max`), and the ones the advice counts (as urgent as it, at least 1% likely)."""
+        settings = self.tables.settings
+        order = [int(d) for d in np.argsort(-p, kind="stable") if p[d] >= LIST_THRESHOLD]
+        likely = [d for d in order if p[d] >= settings["list_min"]][: int(settings["list_max"])]
+        counted = set(self._triage_indices(p, triage))
+        return [d for d in order if d in likely or d in counted]
+
+    def _triage_indices(self, p: FloatArray, triage: TriageDecision) -> list[int]:
+        level = triage.by_conditions.urgency
+        urgency = self._urgency
+        chosen = (urgency >= level) if level > 0 else (urgency == 0)
+        order = [int(d) for d in np.argsort(-p, kind="stable") if chosen[d] and p[d] >= LIST_THRESHOLD]
+        return order[:TRIAGE_NAMED]
+
+    def _triage_conditions(self, p: FloatArray, triage: TriageDecision) -> tuple[str, ...]:
+        """The conditions behind the level the probabilities give (the most likely first)."""
+        return tuple(self.tables.conditions[d] for d in self._triage_indices(p, triage))
+
+    def _earlier_level(self, age: int, sex: str, log_likelihoods: Sequence[FloatArray]) -> TriageLevel:
+        """The most urgent level the probabilities gave after any earlier answer (complaint included)."""
+        if len(log_likelihoods) < 2:
+            return TriageLevel.SELF_CARE
+        prefixes = self.tables.log_prior_for(age, sex) + np.cumsum(np.stack(log_likelihoods[:-1]), axis=0)
+        urgency = batch_urgency(normalise(prefixes), self._urgency, self.knowledge.triage_thresholds)
+        return TriageLevel.by_urgency(int(urgency.max()))
+
+    def red_flags_for(self, age: int, sex: str, families: frozenset[str]) -> tuple[RedFlag, ...]:
+        """The red flags that count for this person while these complaint families apply."""
+        return tuple(flag for flag in self.knowledge.red_flags if flag.applies(age, sex, families))
 
     def _ordinary(self, e: int) -> str:
         return str(self.tables.outcomes[e][int(self.tables.default_row[e]) - self.tables.rows(e).start])

@@ -16,6 +16,8 @@ from symptomcheck.model.artifact import FloatArray
 # An answer counts for or against a condition in the explanation when it moves its odds by at least
 # e^0.3 (about 35%) relative to the alternatives: smaller effects would only bury the ones that matter.
 MEANINGFUL = 0.3
+NAMED_MIN = 0.05
+NAMED_SEVERE_MIN = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ class QuestionPurpose(StrEnum):
     SEPARATE = "separate"  # tells the leading conditions apart
     URGENT = "urgent"  # rules an urgent condition in or out
     FINDINGS = "findings"  # the leader is settled: learns the person's other findings for the differential
+    RED_FLAG = "red_flag"  # a warning sign doctors check for with this complaint, whatever its likely cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +69,25 @@ def contributions(
     return tuple(supporting), tuple(against)
 
 
-def question_reason(tables: Tables, p: FloatArray, evidence: int) -> QuestionReason:
-    """Why `evidence` is asked now, given the posterior (D,)."""
+def question_reason(tables: Tables, p: FloatArray, evidence: int, flag: bool = False) -> QuestionReason:
+    """Why `evidence` is asked now, given the posterior (D,) (`flag`: it is a protocol's red flag)."""
     row = p[None, :]
     rows = tables.rows(evidence)
     answers = tables.p_outcome[rows]  # (outcomes, D)
     # conditions whose expected answer differs most from the average, weighted by their probability
     spread = p * np.abs(answers - answers @ p[:, None]).sum(axis=0)
-    order = [int(d) for d in np.argsort(-spread) if spread[d] > 1e-6][:3]
+    # named: conditions a person may hear about without needless fear: at least NAMED_MIN likely, and a
+    # severe one only once it is a real possibility (no "lung cancer" after one answer about a cough)
+    nameable = (p >= NAMED_MIN) & (~tables.severe | (p >= NAMED_SEVERE_MIN))
+    order = [int(d) for d in np.argsort(-spread) if spread[d] > 1e-6 and nameable[d]][:3]
     named = tuple(tables.conditions[d] for d in sorted(order, key=lambda d: -p[d]))
+    if flag:
+        return QuestionReason(QuestionPurpose.RED_FLAG, ())
     if bool(is_settled(tables, row)[0]) and tables.settings.get("findings_turns", 0.0) > 0:
         return QuestionReason(QuestionPurpose.FINDINGS, named)
     gain = float(information_gain(tables, row)[0, evidence])
     urgent_gain = float(urgent_information_gain(tables, row)[0, evidence])
-    urgent = tuple(tables.conditions[d] for d in np.argsort(-p) if tables.level_urgency[d] >= 3 and p[d] > 0.01)[:2]
+    urgent = any(tables.level_urgency[d] >= 3 and p[d] > 0.01 for d in np.argsort(-p)[:20])
     if urgent and urgent_gain >= 0.5 * gain:
-        return QuestionReason(QuestionPurpose.URGENT, urgent)
+        return QuestionReason(QuestionPurpose.URGENT, ())  # the urgent conditions are not named: see `named`
     return QuestionReason(QuestionPurpose.SEPARATE, named)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symptomcheck.engine.protocol import Focus
 from symptomcheck.engine.stopping import is_settled
 from symptomcheck.engine.tables import BoolArray, IntArray, Tables
 from symptomcheck.model.artifact import FloatArray
@@ -123,12 +124,28 @@ def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
     return score
 
 
-def choose_questions(tables: Tables, p: FloatArray, eligible: BoolArray) -> tuple[IntArray, FloatArray]:
-    """Best question and its score per patient; index -1 (score 0) when nothing is left to ask."""
+def choose_questions(
+    tables: Tables, p: FloatArray, eligible: BoolArray, focus: Focus | None = None
+) -> tuple[IntArray, FloatArray]:
+    """Best question and its score per patient; index -1 (score 0) when nothing is left to ask.
+
+    With a `focus` (`engine.protocol`): a pending red flag comes first (its score is +inf: the interview does
+    not stop on confidence before it is asked), and otherwise only the allowed questions are chosen from.
+    """
+    flags = None
+    if focus is not None:
+        flags = eligible & (focus.priority > 0)
+        eligible = eligible & focus.allowed
     score = np.where(eligible, question_scores(tables, p), -np.inf)
     best = score.argmax(axis=1).astype(np.int64)
     best_score = score[np.arange(len(best)), best]
     none_left = ~np.isfinite(best_score)
     best[none_left] = -1
     best_score[none_left] = 0.0
+    if flags is not None and focus is not None:
+        pending = flags.any(axis=1)
+        if np.any(pending):
+            first_flag = np.where(flags, focus.priority, -1.0).argmax(axis=1)
+            best[pending] = first_flag[pending]
+            best_score[pending] = np.inf
     return best, best_score

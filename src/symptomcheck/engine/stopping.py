@@ -8,6 +8,8 @@ The interview stops when (any of):
   told at once;
 - no question is expected to teach enough (best score < `stop_min_gain`);
 - the turn limit is reached.
+A pending red-flag question (best score +inf) is always asked first: only an emergency or the turn limit
+stops the interview before it.
 """
 
 from __future__ import annotations
@@ -61,5 +63,6 @@ def should_stop(
     exhausted = best_score < np.where(
         settled, settings.get("stop_min_findings", 1e-4), settings.get("stop_min_gain", 1e-4)
     )
-    result: BoolArray = confident | emergency | exhausted | (turns >= max_turns)
+    flag_pending = np.isposinf(best_score)
+    result: BoolArray = (confident & ~flag_pending) | emergency | exhausted | (turns >= max_turns)
     return result

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.errors import AnswerError
+from symptomcheck.engine.protocol import ProtocolTables, compile_protocols
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray, Model
 from symptomcheck.model.demographics import age_band, sex_index
@@ -33,11 +34,14 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "stop_urgent_residual": 0.01,  # ... and conditions more urgent than it together below this
     "findings_turns": 10,  # once settled, ask about the person's findings until this many questions
     "findings_positive": 0.25,  # findings questions: weight of "likely a finding" against "unpredictable"
+    "relevant_mass": 0.01,  # a condition this likely is in play: the questions it depends on may be asked
     "stop_min_gain": 1e-4,  # stop when no question is expected to teach more than this (nats)
     "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
     "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once
     "stop_emergency": 1.01,  # ambulance-level conditions together this likely stop the interview (off: > 1)
+    "list_min": 0.05,  # a condition this likely is listed (as are those the advice counts)
+    "list_max": 6,  # ... at most this many of them
     "severe_threshold": 0.12,  # a severe condition stays listed while its learned score passes this
     "differential_hidden": 128,  # hidden units of each network of the learned differential model
     "differential_penalty": 2e-2,  # their L2 penalty
@@ -79,6 +83,7 @@ class Tables:
     # (E,) the DDXPlus evidence a reason for visit is mapped to (-1 if none): once that one is answered, the
     # reason asks the same thing again (and would count the same finding twice), so it is no longer asked
     shadowed_by: IntArray
+    protocol: ProtocolTables  # the complaint families, their red-flag and core questions
 
     @cached_property
     def p_outcome_by_condition(self) -> FloatArray:
@@ -128,6 +133,7 @@ class Tables:
             level_urgency=self.level_urgency[columns],
             in_condition=self.in_condition[:, columns],
             p_ordinary=self.p_ordinary[:, columns],
+            protocol=replace(self.protocol, depends=self.protocol.depends[:, columns]),
         )
 
     def rows(self, e: int) -> slice:
@@ -247,4 +253,5 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         learned_evidences=learned_evidences,
         learned_value_rows=learned_value_rows,
         shadowed_by=shadowed_by,
+        protocol=compile_protocols(model, knowledge, in_condition),
     )

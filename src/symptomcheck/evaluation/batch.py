@@ -15,6 +15,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.protocol import active_families
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
 from symptomcheck.evaluation.simulate import derived_answers, simulate
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, default_knowledge
@@ -62,12 +63,21 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
     asked_codes = []
     flagged = {flag.evidence for flag in engine.knowledge.red_flags}
+    families = active_families(
+        tables.protocol,
+        interviews.known_present,
+        interviews.known_values,
+        np.array([patient.age for patient in patients], dtype=np.int64),
+    )
     for n, patient in enumerate(patients):
         codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
         asked_codes.append(codes)
         answered = (codes | {patient.initial_evidence}) & flagged
         answers = {code: answer_of(engine.knowledge, patient, code) for code in answered}
-        if not raised_red_flags(engine.knowledge.red_flags, answers):
+        red_flags = engine.red_flags_for(
+            patient.age, patient.sex, frozenset(tables.protocol.families[f] for f in np.flatnonzero(families[n]))
+        )
+        if not raised_red_flags(red_flags, answers):
             continue
         codes_in_order = [patient.initial_evidence] + [
             tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0
@@ -79,7 +89,7 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
             [tables.answer_log_likelihood(tables.evidence_index(code), answer) for code, answer in ordered],
             tables.level_urgency,
             engine.knowledge.triage_thresholds,
-            engine.knowledge.red_flags,
+            red_flags,
         )
         urgency[n] = max(int(urgency[n]), decision.level.urgency)
     return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn)

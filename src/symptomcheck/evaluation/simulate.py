@@ -14,11 +14,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.protocol import focus
 from symptomcheck.engine.questions import choose_questions, eligible_questions
 from symptomcheck.engine.stopping import should_stop
 from symptomcheck.engine.tables import BoolArray, IntArray, Tables
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray
+from symptomcheck.model.demographics import sex_index
 from symptomcheck.patients import Patient
 
 
@@ -145,6 +147,9 @@ def simulate(
     questions = np.zeros(n, dtype=np.int64)
     top_by_turn = np.zeros((n, max_turns + 1), dtype=np.int64)
     sequence = np.full((n, max_turns), -1, dtype=np.int64)
+    ages = np.array([p.age for p in patients], dtype=np.int64)
+    sexes = np.array([sex_index(p.sex) for p in patients], dtype=np.int64)
+    relevant_mass = tables.settings["relevant_mass"]
     active = everyone
     for turn in range(max_turns + 1):
         p = normalise(log_post[active])
@@ -152,7 +157,11 @@ def simulate(
         if turn == max_turns or len(active) == 0:
             break
         eligible = eligible_questions(tables, asked[active], known_present[active])
-        best, best_score = choose_questions(tables, p, eligible)
+        known_values = answers.values[active] & asked[active][:, tables.outcome_evidence]
+        focused = focus(
+            tables.protocol, p, known_present[active], known_values, ages[active], sexes[active], relevant_mass
+        )
+        best, best_score = choose_questions(tables, p, eligible, focused)
         stop = should_stop(tables, p, best_score, turn, max_turns) | (best < 0)
         active, best = active[~stop], best[~stop]
         if len(active) == 0:

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.posterior import normalise
+from symptomcheck.engine.protocol import focus
 from symptomcheck.engine.questions import question_scores
 from symptomcheck.engine.stopping import is_settled, should_stop
 from symptomcheck.engine.triage import batch_urgency
@@ -100,17 +101,31 @@ def engine_posteriors(
         asked = np.zeros((stop - start, tables.n_evidences), dtype=bool)
         for k, n in enumerate(range(start, stop)):
             asked[k, evidence_index[cases.evidences[n]]] = True
-        questions.append(_questions_asked(engine, p, asked, max_turns))
+        ages = np.array(cases.age[start:stop], dtype=np.int64)
+        sexes = np.array([sex_index(sex) for sex in cases.sex[start:stop]], dtype=np.int64)
+        questions.append(_questions_asked(engine, p, asked, ages, sexes, max_turns))
         posteriors.append(p)
     return np.vstack(posteriors), np.concatenate(questions)
 
 
-def _questions_asked(engine: Engine, p: FloatArray, asked: NDArray[np.bool_], max_turns: int) -> NDArray[np.int64]:
+def _questions_asked(
+    engine: Engine,
+    p: FloatArray,
+    asked: NDArray[np.bool_],
+    ages: NDArray[np.int64],
+    sexes: NDArray[np.int64],
+    max_turns: int,
+) -> NDArray[np.int64]:
     """Questions asked when every answer is "don't know": the posterior stays, so do the scores, and the
-    question of turn t is the t-th best of those eligible at the start."""
+    question of turn t is the t-th best of those eligible at the start (the protocols' red flags first, then
+    the questions allowed, as in `choose_questions`)."""
     tables = engine.tables
-    score = question_scores(tables, p)
+    no_values = np.zeros((len(p), int(tables.offsets[-1])), dtype=bool)
+    focused = focus(tables.protocol, p, asked, no_values, ages, sexes, tables.settings["relevant_mass"])
     eligible = ~asked & (tables.parent < 0)[None, :]  # follow-ups wait for a yes that never comes
+    score = np.where(
+        eligible & (focused.priority > 0), np.inf, np.where(focused.allowed, question_scores(tables, p), -np.inf)
+    )
     ranked = -np.sort(-np.where(eligible, score, -np.inf), axis=1)[:, : max_turns + 1]
     settled = is_settled(tables, p)
     questions = np.full(len(p), max_turns, dtype=np.int64)
@@ -166,13 +181,36 @@ def baseline_level(shares: FloatArray) -> NDArray[np.int64]:
 
 
 def red_flag_urgency(knowledge: KnowledgeBase, counts: VisitCounts, cases: VisitCases) -> NDArray[np.int64]:
-    """The most urgent level (its urgency; -1 for none) that the red flags of each visit's reasons raise."""
-    flag_urgency = np.full(len(counts.reason_evidences), -1, dtype=np.int64)
+    """The most urgent level (its urgency; -1 for none) that the red flags of each visit's reasons raise (a
+    protocol's flag only when a reason of the visit triggers its family, and for the person's age and sex)."""
+    reasons = {code: v for v, code in enumerate(counts.reason_evidences)}
+    present = np.zeros((len(cases), len(reasons)), dtype=bool)
+    for n, evidences in enumerate(cases.evidences):
+        present[n, evidences] = True
+    ages, sexes = np.array(cases.age), np.array(cases.sex)
+    families = {
+        family.id: present[
+            :, [reasons[t.evidence] for t in family.triggers if t.value is None and t.evidence in reasons]
+        ].any(axis=1)
+        & (ages >= (family.min_age if family.min_age is not None else 0))
+        & (ages <= (family.max_age if family.max_age is not None else 200))
+        for family in knowledge.protocols
+    }
+    result = np.full(len(cases), -1, dtype=np.int64)
     for flag in knowledge.red_flags:
-        if flag.value is None and flag.minimum is None and flag.evidence in counts.reason_evidences:
-            v = counts.reason_evidences.index(flag.evidence)
-            flag_urgency[v] = max(int(flag_urgency[v]), flag.level.urgency)
-    return np.array([flag_urgency[e].max() for e in cases.evidences], dtype=np.int64)
+        if flag.value is not None or flag.minimum is not None or flag.evidence not in reasons:
+            continue
+        raised = present[:, reasons[flag.evidence]].copy()
+        if flag.family is not None:
+            raised &= families[flag.family]
+        if flag.min_age is not None:
+            raised &= ages >= flag.min_age
+        if flag.max_age is not None:
+            raised &= ages <= flag.max_age
+        if flag.sex is not None:
+            raised &= sexes == flag.sex
+        result[raised] = np.maximum(result[raised], flag.level.urgency)
+    return result
 
 
 def triage_figures(

@@ -3,6 +3,7 @@
 from symptomcheck.knowledge.base import LIST_SEPARATOR, Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.errors import KnowledgeError
 from symptomcheck.knowledge.loader import DATA_DIR, default_knowledge, load_knowledge
+from symptomcheck.knowledge.protocols import ComplaintFamily, ProtocolQuestion, Trigger
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AnswerValue,
@@ -25,6 +26,7 @@ __all__ = [
     "Advice",
     "AnswerValue",
     "BodyRegion",
+    "ComplaintFamily",
     "Condition",
     "Evidence",
     "EvidenceKind",
@@ -32,11 +34,13 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeError",
     "Language",
+    "ProtocolQuestion",
     "RedFlag",
     "Synonym",
     "Text",
     "TriageLevel",
     "TriageRule",
+    "Trigger",
     "default_knowledge",
     "load_knowledge",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from symptomcheck.knowledge.catalogue import Catalogue
+from symptomcheck.knowledge.protocols import ComplaintFamily
 from symptomcheck.knowledge.types import (
     AnswerValue,
     BodyRegion,
@@ -59,6 +60,8 @@ class KnowledgeBase:
     body_site_evidences: frozenset[str] = frozenset()  # the evidences answered with body sites
     # what people type for each evidence, in every language (texts/synonyms*.csv): the free-text parser's vocabulary
     synonyms: tuple[Synonym, ...] = ()
+    # complaint-led protocols (protocols/*.csv): families with their red-flag and core questions
+    protocols: tuple[ComplaintFamily, ...] = ()
     _conditions_by_code: dict[str, Condition] = field(init=False, repr=False)
     _evidences_by_code: dict[str, Evidence] = field(init=False, repr=False)
 
@@ -87,6 +90,12 @@ class KnowledgeBase:
 
     def has_condition(self, code: str) -> bool:
         return code in self._conditions_by_code
+
+    def family(self, family_id: str) -> ComplaintFamily:
+        for family in self.protocols:
+            if family.id == family_id:
+                return family
+        raise KeyError(f"unknown complaint family {family_id!r}")
 
     def level_of(self, condition: str) -> TriageLevel:
         return self.triage[condition].level

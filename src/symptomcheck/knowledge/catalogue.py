@@ -126,7 +126,7 @@ def _longest_prefix(code: str, table: Mapping[str, _T]) -> _T | None:
     return None
 
 
-def _read_csv(directory: Path, name: str, columns: Iterable[str]) -> list[dict[str, str]]:
+def read_csv(directory: Path, name: str, columns: Iterable[str]) -> list[dict[str, str]]:
     path = directory / name
     try:
         with path.open(encoding="utf-8", newline="") as handle:
@@ -141,7 +141,7 @@ def _read_csv(directory: Path, name: str, columns: Iterable[str]) -> list[dict[s
         raise KnowledgeError(f"{name}: not a readable UTF-8 CSV ({error})") from None
 
 
-def _texts(row: dict[str, str], stem: str, file: str, where: str) -> Text:
+def lay_texts(row: dict[str, str], stem: str, file: str, where: str) -> Text:
     values = {lang: row.get(f"{stem}_{lang}", "") for lang in LANGUAGES}
     empty = [lang for lang, text in values.items() if not text]
     if empty:
@@ -157,7 +157,7 @@ def load_catalogue(
     directory: Path, ddxplus: tuple[Condition, ...], ddxplus_evidences: tuple[Evidence, ...]
 ) -> tuple[Catalogue, tuple[Condition, ...], tuple[Evidence, ...]]:
     """The catalogue, the conditions it adds to the DDXPlus ones, and the evidences the reasons add."""
-    rows = _read_csv(
+    rows = read_csv(
         directory,
         CONDITIONS_FILE,
         ("id", "source", "icd10_display", "icd10", "icd9", "level", "must_not_miss", "reason",
@@ -208,7 +208,7 @@ def load_catalogue(
             icd10=icd10,
             icd9=icd9,
             must_not_miss=row["must_not_miss"] == "1",
-            description=_texts(row, "description", CONDITIONS_FILE, where),
+            description=lay_texts(row, "description", CONDITIONS_FILE, where),
             level=level,
             reason=row["reason"] or None,
         )
@@ -218,7 +218,7 @@ def load_catalogue(
             added.append(
                 Condition(
                     code=code,
-                    name=_texts(row, "name", CONDITIONS_FILE, where),
+                    name=lay_texts(row, "name", CONDITIONS_FILE, where),
                     icd10=row["icd10_display"] or "",
                     severity=SEVERITY_OF_LEVEL[level],
                 )
@@ -229,7 +229,7 @@ def load_catalogue(
     if not any(e.source == "open_world" for e in entries):
         raise KnowledgeError(f"{CONDITIONS_FILE}: needs the {NOT_IN_CATALOGUE!r} row (source open_world)")
     exclusions = []
-    for row in _read_csv(directory, EXCLUSIONS_FILE, ("icd10", "icd9", "kind", "reason")):
+    for row in read_csv(directory, EXCLUSIONS_FILE, ("icd10", "icd9", "kind", "reason")):
         if row["kind"] not in EXCLUSION_KINDS:
             raise KnowledgeError(
                 f"{EXCLUSIONS_FILE}: {row['icd10']}: kind {row['kind']!r}; accepted: {', '.join(EXCLUSION_KINDS)}"
@@ -245,7 +245,7 @@ def _reasons(
     directory: Path, ddxplus_evidences: tuple[Evidence, ...]
 ) -> tuple[tuple[ReasonMapping, ...], tuple[Evidence, ...]]:
     file = REASONS_FILE
-    rows = _read_csv(
+    rows = read_csv(
         directory,
         file,
         ("rfv_codes", "evidence_id", "ddxplus_equivalent", "relation", "body_system",
@@ -289,7 +289,7 @@ def _reasons(
             ddxplus_equivalent=equivalent,
             relation=relation,
             body_system=row["body_system"],
-            name=_texts(row, "name", file, where),
+            name=lay_texts(row, "name", file, where),
             synonyms=synonyms,
         )
         mappings.append(mapping)
@@ -298,6 +298,6 @@ def _reasons(
                 code=code,
                 kind=EvidenceKind.BINARY,
                 is_antecedent=False,
-                question=_texts(row, "question", file, where),
+                question=lay_texts(row, "question", file, where),
             )
     return tuple(mappings), tuple(evidences.values())

@@ -17,6 +17,7 @@ from typing import Any
 from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.catalogue import load_catalogue
 from symptomcheck.knowledge.errors import KnowledgeError
+from symptomcheck.knowledge.protocols import load_protocols
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AnswerValue,
@@ -132,7 +133,8 @@ def _load(directory: Path) -> KnowledgeBase:
     advice_file = _read_json(directory, ADVICE_FILE)
     advice, disclaimer = _advice(advice_file)
     by_code = {e.code: e for e in evidences}
-    red_flags = _red_flags(advice_file, by_code)
+    protocols = load_protocols(directory, by_code)
+    red_flags = (*_red_flags(advice_file, by_code), *(q.flag for f in protocols for q in f.red_flags if q.flag))
     french = _french_codes(
         _read_json(directory, FRENCH_EVIDENCES_FILE),
         _read_json(directory, FRENCH_CONDITIONS_FILE),
@@ -153,6 +155,7 @@ def _load(directory: Path) -> KnowledgeBase:
         body_regions=regions,
         body_site_evidences=site_evidences,
         synonyms=_synonyms(directory, by_code),
+        protocols=protocols,
     )
 
 

@@ -148,6 +148,20 @@ class RedFlag:
     reason: str
     value: str | None = None
     minimum: int | None = None
+    family: str | None = None  # a protocol's flag counts only while its complaint family applies
+    min_age: int | None = None
+    max_age: int | None = None
+    sex: str | None = None
+
+    def applies(self, age: int | None, sex: str | None, families: frozenset[str] | None) -> bool:
+        """Whether the flag counts for this person (unknown age, sex or families: it counts)."""
+        if families is not None and self.family is not None and self.family not in families:
+            return False
+        if age is not None and (
+            (self.min_age is not None and age < self.min_age) or (self.max_age is not None and age > self.max_age)
+        ):
+            return False
+        return sex is None or self.sex is None or self.sex == sex
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,3 +69,4 @@ class ReasonPurpose(StrEnum):
     SEPARATE = "separate"
     URGENT = "urgent"
     FINDINGS = "findings"
+    RED_FLAG = "red_flag"

@@ -14,13 +14,13 @@ from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment, StopReason
 from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation
+from symptomcheck.interview.result import cannot_name_a_cause, earlier_note, symptom_advice, triage_because
 from symptomcheck.interview.wording import likelihood_key
 from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
-from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 from symptomcheck.services.codes import Language as LanguageEnum
 from symptomcheck.services.codes import Likelihood, QuestionKind, ReasonPurpose, Sex
 
-_WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings"}
+_WHY = {"separate": "why_separate", "urgent": "why_urgent", "findings": "why_findings", "red_flag": "why_red_flag"}
 # the message key of the words for a chance -> its code (the words are in the view's language, the code never)
 _LIKELIHOOD = {
     "likelihood_high": Likelihood.HIGH,
@@ -113,8 +113,11 @@ class TriageView:
     title: str
     action: str
     when_to_escalate: str
-    emergency_now: bool  # an emergency is likely: show the advice at once, before the interview ends
+    emergency_now: bool  # the advice is an emergency: show it at once, before the interview ends
     red_flags: tuple[RedFlagView, ...]
+    because: str = ""  # why this level: the red-flag answer, or the chance of the conditions that need it
+    # said when an earlier answer gave more urgent advice than now, and why it is lower
+    earlier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,8 @@ class AssessmentView:
     disclaimer: str
     # said when the "not in the catalogue" outcome leads: no condition the service knows fits the answers well
     unknown_cause: str | None = None
+    # the complaint families' symptom-based advice, shown with `unknown_cause` (no likely cause to name)
+    symptom_advice: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +263,7 @@ class Presenter:
         )
         level = assessment.triage.level
         advice = kb.advice[level][language]
+        unknown = assessment.should_stop and cannot_name_a_cause(assessment)
         triage = TriageView(
             level=level,
             title=advice.title,
@@ -268,6 +274,8 @@ class Presenter:
                 RedFlagView(flag.evidence, kb.evidence(flag.evidence).question[language], flag.level)
                 for flag in assessment.triage.red_flags
             ),
+            because=triage_because(kb, assessment, given, language),
+            earlier=earlier_note(kb, assessment, language),
         )
         question = (
             self.question(assessment.next_question, assessment, language)
@@ -283,7 +291,8 @@ class Presenter:
             differential=differential,
             triage=triage,
             disclaimer=kb.disclaimer[language],
-            unknown_cause=self.t(language, "unknown_cause") if _leader(assessment) == NOT_IN_CATALOGUE else None,
+            unknown_cause=self.t(language, "unknown_cause") if unknown else None,
+            symptom_advice=symptom_advice(kb, assessment, language) if unknown else (),
         )
 
     def consultation(
@@ -313,10 +322,3 @@ class Presenter:
                 *(self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)),
             ),
         )
-
-
-def _leader(assessment: Assessment) -> str | None:
-    """The condition the posterior ranks first (the list may put another first)."""
-    if not assessment.differential:
-        return None
-    return max(assessment.differential, key=lambda ranked: ranked.posterior).code

@@ -175,10 +175,15 @@ class Replies:
             segments.append(Segment(f"⚠️ {self.t(language, 'emergency_now')}"))
         segments.append(Segment(f"{self.t(language, 'triage_title')}{colon}{triage.title}\n{triage.action}"))
         segments.append(Segment(f"{self.t(language, 'when_to_escalate')}{colon}{triage.when_to_escalate}"))
+        if triage.because:
+            segments.append(Segment(triage.because))
+        if triage.earlier:
+            segments.append(Segment(triage.earlier))
         if assessment.stop_reason is not None:
             segments.append(Segment(self.t(language, f"stopped_{assessment.stop_reason}"), 5))
         if assessment.unknown_cause:
             segments.append(Segment(assessment.unknown_cause))
+            segments.extend(Segment(advice, 2) for advice in assessment.symptom_advice)
         if count:
             open_, close = BRACKETS[language]
             lines = [self.t(language, "differential_title") + colon.rstrip()]

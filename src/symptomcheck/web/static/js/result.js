@@ -27,6 +27,8 @@ export function triageCard(triage, { headingId, kicker, headingLevel = "h3" }) {
     ),
     h("p", { class: "triage-action", text: triage.action }),
     h("p", { class: "escalate" }, h("strong", { text: t("escalate_heading") }), gap(), triage.when_to_escalate),
+    triage.because ? h("p", { class: "triage-because", text: triage.because }) : null,
+    triage.earlier ? h("p", { class: "triage-earlier", role: "note", text: triage.earlier }) : null,
     triage.red_flags.length
       ? h(
           "div",
@@ -106,6 +108,7 @@ export function renderResult(view, { onBack, onRestart, transcript }) {
       h("h2", { id: "differential-heading", text: t("differential_heading") }),
       h("p", { class: "hint", text: t("differential_note") }),
       assessment.unknown_cause ? h("p", { class: "unknown-cause", role: "status", text: assessment.unknown_cause }) : null,
+      ...(assessment.symptom_advice || []).map((advice) => h("p", { class: "symptom-advice", text: advice })),
       chanceChart(assessment.differential),
       assessment.differential.length
         ? h("ol", { class: "conditions" }, assessment.differential.map(condition))

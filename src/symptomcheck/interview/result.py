@@ -1,0 +1,75 @@
+"""What the result says besides the list, the same on every channel: why the advice is what it is, and
+whether a likely cause can be named at all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from symptomcheck.engine.answers import Answer, AnswerStatus
+from symptomcheck.engine.assessment import Assessment
+from symptomcheck.interview.wording import percent
+from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
+from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
+
+CREDIBLE = 0.15  # below this, the most likely condition is no likely cause to name
+
+
+def leader(assessment: Assessment) -> str | None:
+    """The condition the posterior ranks first."""
+    if not assessment.differential:
+        return None
+    return max(assessment.differential, key=lambda ranked: ranked.posterior).code
+
+
+def cannot_name_a_cause(assessment: Assessment) -> bool:
+    """Whether the result must say plainly that it cannot identify a likely cause: "not in the catalogue"
+    leads, or no condition is credible (less than `CREDIBLE` likely)."""
+    top = leader(assessment)
+    return top is None or top == NOT_IN_CATALOGUE or float(assessment.posterior.max()) < CREDIBLE
+
+
+def answer_words(knowledge: KnowledgeBase, evidence: Evidence, given: Answer, language: Language) -> str:
+    """An answer as the person would read it back."""
+    if given.status is AnswerStatus.UNKNOWN:
+        return knowledge.message(language, "dont_know")
+    if given.status is AnswerStatus.ABSENT:
+        return knowledge.message(language, "no")
+    if evidence.kind is EvidenceKind.BINARY:
+        return knowledge.message(language, "yes")
+    return knowledge.describe_values(evidence, given.values, language)
+
+
+def triage_because(
+    knowledge: KnowledgeBase, assessment: Assessment, answers: Mapping[str, Answer], language: Language
+) -> str:
+    """Why the advice is what it is, in one sentence: the red-flag answer that set it, or the chance of the
+    conditions behind it (the same chance the list shows for each of them)."""
+    triage = assessment.triage
+    flags = [flag for flag in triage.red_flags if flag.level is triage.level]
+    if flags and triage.level.urgency > triage.by_conditions.urgency and flags[0].evidence in answers:
+        evidence = knowledge.evidence(flags[0].evidence)
+        said = answer_words(knowledge, evidence, answers[evidence.code], language)
+        return knowledge.message(language, "triage_because_flag", answer=said, question=evidence.question[language])
+    names = LIST_SEPARATOR[language].join(
+        knowledge.condition(code).name[language] for code in assessment.triage_conditions
+    )
+    if triage.level is TriageLevel.SELF_CARE:
+        key = "triage_because_self_care" if names else "triage_because_nothing"
+        return knowledge.message(language, key, conditions=names)
+    if not names:
+        return knowledge.message(language, "triage_because_nothing")
+    return knowledge.message(language, "triage_because_conditions", conditions=names, percent=percent(triage.mass))
+
+
+def earlier_note(knowledge: KnowledgeBase, assessment: Assessment, language: Language) -> str | None:
+    """Said when an earlier answer gave more urgent advice than the result: the result never contradicts the
+    emergency banner without saying why."""
+    if assessment.earlier_level is None:
+        return None
+    title = knowledge.advice[assessment.earlier_level][language].title
+    return knowledge.message(language, "triage_earlier", earlier=title)
+
+
+def symptom_advice(knowledge: KnowledgeBase, assessment: Assessment, language: Language) -> tuple[str, ...]:
+    """The complaint families' symptom-based advice (shown when no likely cause can be named)."""
+    return tuple(knowledge.family(family).advice[language] for family in assessment.families)
