@@ -215,7 +215,7 @@ class Engine:
     def _stop_reason(self, p: FloatArray, best_score: float, turns: int, nothing_left: bool) -> StopReason:
         if p[self._urgency >= AMBULANCE].sum() >= self.tables.settings.get("stop_emergency", 1.01):
             return StopReason.EMERGENCY
-        if turns >= self.max_turns:
+        if turns >= min(self.max_turns, self.tables.settings.get("soft_max_turns", self.max_turns)):
             return StopReason.TURN_LIMIT
         if nothing_left or not bool(is_settled(self.tables, p[None, :])[0]):
             return StopReason.NOTHING_TO_ASK

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+from numpy.typing import NDArray
 
-from symptomcheck.engine.questions import information_gain, urgent_information_gain
+from symptomcheck.engine.questions import URGENT
 from symptomcheck.engine.stopping import is_settled
 from symptomcheck.engine.tables import Tables
 from symptomcheck.model.artifact import FloatArray
@@ -85,9 +86,27 @@ def question_reason(tables: Tables, p: FloatArray, evidence: int, flag: bool = F
         return QuestionReason(QuestionPurpose.RED_FLAG, ())
     if bool(is_settled(tables, row)[0]) and tables.settings.get("findings_turns", 0.0) > 0:
         return QuestionReason(QuestionPurpose.FINDINGS, named)
-    gain = float(information_gain(tables, row)[0, evidence])
-    urgent_gain = float(urgent_information_gain(tables, row)[0, evidence])
+    gain, urgent_gain = _gains(answers, tables.entropy_given_condition[evidence], p, tables.level_urgency >= URGENT)
     urgent = any(tables.level_urgency[d] >= 3 and p[d] > 0.01 for d in np.argsort(-p)[:20])
     if urgent and urgent_gain >= 0.5 * gain:
         return QuestionReason(QuestionPurpose.URGENT, ())  # the urgent conditions are not named: see `named`
     return QuestionReason(QuestionPurpose.SEPARATE, named)
+
+
+def _entropy(distribution: FloatArray) -> float:
+    positive = distribution[distribution > 0]
+    return float(-(positive * np.log(positive)).sum())
+
+
+def _gains(answers: FloatArray, entropy: FloatArray, p: FloatArray, urgent: NDArray[np.bool_]) -> tuple[float, float]:
+    """I(O; D) and I(O; urgent or not) of one question, from P(answer | d) (outcomes, D), H(answer | d) (D,)
+    and the posterior (D,): the quantities `questions.information_gain` and `urgent_information_gain` give for every question,
+    for this one only."""
+    h_answer = _entropy(answers @ p)
+    h_given = float(p @ entropy)
+    urgent_gain = h_answer
+    for group in (urgent, ~urgent):
+        mass = float(p[group].sum())
+        if mass > 0:
+            urgent_gain -= mass * _entropy(answers[:, group] @ p[group] / mass)
+    return max(h_answer - h_given, 0.0), max(urgent_gain, 0.0)

@@ -6,8 +6,10 @@ The interview stops when (any of):
   condition, and at least `findings_turns` questions were asked;
 - an emergency is likely (the ambulance-level conditions together >= `stop_emergency`): the person must be
   told at once;
-- no question is expected to teach enough (best score < `stop_min_gain`);
-- the turn limit is reached.
+- no question allowed (`engine.protocol`) is expected to teach enough: its information gain is below
+  `stop_min_information` nats (a question worth less than that rarely changes the list or the advice);
+- `soft_max_turns` questions were asked (the person's patience is part of the design);
+- the turn limit (`max_turns`) is reached: a hard limit, never the usual end.
 A pending red-flag question (best score +inf) is always asked first: only an emergency or the turn limit
 stops the interview before it.
 """
@@ -60,9 +62,9 @@ def should_stop(
         turns >= settings.get("min_turns", 0)
     )
     # in the findings phase the score is another quantity, with its own floor
-    exhausted = best_score < np.where(
-        settled, settings.get("stop_min_findings", 1e-4), settings.get("stop_min_gain", 1e-4)
-    )
+    searching_floor = max(settings.get("stop_min_gain", 1e-4), settings.get("stop_min_information", 0.0))
+    exhausted = best_score < np.where(settled, settings.get("stop_min_findings", 1e-4), searching_floor)
     flag_pending = np.isposinf(best_score)
-    result: BoolArray = (confident & ~flag_pending) | emergency | exhausted | (turns >= max_turns)
+    enough = turns >= settings.get("soft_max_turns", max_turns)
+    result: BoolArray = ((confident | enough) & ~flag_pending) | emergency | exhausted | (turns >= max_turns)
     return result

@@ -36,6 +36,8 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "findings_positive": 0.25,  # findings questions: weight of "likely a finding" against "unpredictable"
     "relevant_mass": 0.01,  # a condition this likely is in play: the questions it depends on may be asked
     "stop_min_gain": 1e-4,  # stop when no question is expected to teach more than this (nats)
+    "stop_min_information": 0.05,  # ... and, asking among the allowed questions, not below this (nats)
+    "soft_max_turns": 20,  # stop after this many questions once no red flag is pending
     "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
     "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once

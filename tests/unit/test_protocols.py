@@ -1,0 +1,220 @@
+"""The complaint-led interview: protocol tables loaded and checked, red flags first and scoped to their family,
+only relevant questions, and the advice explained."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symptomcheck.engine.answers import Answer
+from symptomcheck.engine.assessment import Engine
+from symptomcheck.engine.explain import QuestionPurpose
+from symptomcheck.engine.protocol import focus
+from symptomcheck.interview.result import cannot_name_a_cause, triage_because
+from symptomcheck.knowledge import KnowledgeBase, KnowledgeError, RedFlag, TriageLevel, load_knowledge
+from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, load_model
+from symptomcheck.model.demographics import sex_index
+
+CHEST_PAIN = [("E_53", Answer.yes()), ("E_55", Answer.of("V_29"))]  # pain, in the lower centre of the chest
+
+
+@pytest.fixture(scope="module")
+def engine(knowledge: KnowledgeBase) -> Engine:
+    return Engine(load_model(SHIPPED_MODEL), knowledge)
+
+
+@pytest.fixture(scope="module")
+def broad(knowledge: KnowledgeBase) -> Engine:
+    return Engine(load_model(BROAD_MODEL), knowledge)
+
+
+def flags_in_order(knowledge: KnowledgeBase, family: str, engine: Engine) -> list[str]:
+    return [q.evidence for q in knowledge.family(family).red_flags if q.evidence in engine.tables.evidences]
+
+
+def test_the_shipped_tables_have_forty_families_or_more_each_with_a_red_flag(knowledge: KnowledgeBase) -> None:
+    assert len(knowledge.protocols) >= 40
+    assert all(family.red_flags and family.core for family in knowledge.protocols)
+
+
+def test_chest_pain_asks_its_red_flags_before_anything_else(engine: Engine, knowledge: KnowledgeBase) -> None:
+    answers = list(CHEST_PAIN)
+    while True:
+        assessment = engine.assess(55, "M", answers)
+        assert "chest_pain" in assessment.families
+        reason = assessment.question_reason
+        if assessment.next_question is None or reason is None or reason.purpose is not QuestionPurpose.RED_FLAG:
+            break
+        code = assessment.next_question
+        answers.append((code, Answer.no() if knowledge.evidence(code).kind == "B" else Answer.unknown()))
+    asked = {code for code, _ in answers}
+    # every red flag of the family (those this model can ask, and whose parent was answered yes) came first
+    askable = [
+        code
+        for code in flags_in_order(knowledge, "chest_pain", engine)
+        if knowledge.evidence(code).parent in (None, "E_53")
+    ]
+    assert set(askable) <= asked
+    assert len(answers) > len(CHEST_PAIN)
+
+
+def test_a_red_flag_question_says_why_it_is_asked_without_naming_conditions(engine: Engine) -> None:
+    assessment = engine.assess(55, "M", CHEST_PAIN)
+    assert assessment.question_reason is not None
+    assert assessment.question_reason.purpose is QuestionPurpose.RED_FLAG
+    assert assessment.question_reason.conditions == ()
+
+
+def test_a_protocol_red_flag_counts_only_while_its_family_applies(engine: Engine) -> None:
+    sweating = ("E_50", Answer.yes())
+    with_chest_pain = engine.assess(55, "M", [*CHEST_PAIN, sweating])
+    assert any(flag.evidence == "E_50" and flag.family == "chest_pain" for flag in with_chest_pain.triage.red_flags)
+    assert with_chest_pain.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    with_a_cough = engine.assess(55, "M", [("E_201", Answer.yes()), sweating])
+    assert not any(flag.family == "chest_pain" for flag in with_a_cough.triage.red_flags)
+
+
+def test_a_red_flag_bounded_by_age_or_sex_applies_only_within_them() -> None:
+    child_flag = RedFlag("E_91", TriageLevel.EMERGENCY, "fever under one", family="fever_child", max_age=0)
+    assert child_flag.applies(0, "F", frozenset({"fever_child"}))
+    assert not child_flag.applies(5, "F", frozenset({"fever_child"}))
+    assert not child_flag.applies(0, "F", frozenset({"cough"}))
+    pregnancy = RedFlag("E_167", TriageLevel.EMERGENCY, "ectopic", family="abdominal_pain", sex="F")
+    assert not pregnancy.applies(30, "M", frozenset({"abdominal_pain"}))
+
+
+def test_the_interview_never_asks_a_question_no_condition_in_play_depends_on(broad: Engine) -> None:
+    tables = broad.tables
+    answers = [("R_16500", Answer.yes())]  # burning when passing urine
+    for _ in range(12):
+        assessment = broad.assess(30, "F", answers)
+        code = assessment.next_question
+        if code is None:
+            break
+        e = tables.evidence_index(code)
+        present = np.zeros((1, tables.n_evidences), dtype=bool)
+        present[0, [tables.evidence_index(c) for c, a in answers if a.status.value == "present"]] = True
+        values = np.zeros((1, int(tables.offsets[-1])), dtype=bool)
+        focused = focus(
+            tables.protocol,
+            assessment.posterior[None, :],
+            present,
+            values,
+            np.array([30]),
+            np.array([sex_index("F")]),
+            tables.settings["relevant_mass"],
+        )
+        assert focused.allowed[0, e] or focused.priority[0, e] > 0, code
+        answers.append((code, Answer.no() if broad.knowledge.evidence(code).kind == "B" else Answer.unknown()))
+
+
+def test_the_interview_stops_well_before_the_hard_limit_when_answers_are_unknown(broad: Engine) -> None:
+    answers = [("R_16500", Answer.yes())]
+    while True:
+        assessment = broad.assess(30, "F", answers)
+        if assessment.next_question is None:
+            break
+        answers.append((assessment.next_question, Answer.unknown()))
+    assert assessment.questions_asked <= broad.tables.settings["soft_max_turns"]
+
+
+def test_the_advice_names_the_red_flag_answer_that_set_it(engine: Engine, knowledge: KnowledgeBase) -> None:
+    answers = [("E_76", Answer.yes()), ("E_156", Answer.yes())]  # dizziness, then weakness of one side of the face
+    assessment = engine.assess(30, "F", answers)
+    assert assessment.triage.level.urgency > assessment.triage.by_conditions.urgency
+    for language in ("en", "fr", "zh"):
+        text = triage_because(knowledge, assessment, dict(answers), language)
+        assert knowledge.evidence("E_156").question[language] in text
+
+
+def test_the_advice_by_probability_names_its_conditions_and_their_chance(
+    engine: Engine, knowledge: KnowledgeBase
+) -> None:
+    assessment = engine.assess(40, "F", [("E_201", Answer.yes())])
+    assert assessment.triage_conditions
+    for language in ("en", "fr", "zh"):
+        text = triage_because(knowledge, assessment, {"E_201": Answer.yes()}, language)
+        assert knowledge.condition(assessment.triage_conditions[0]).name[language] in text
+        assert "%" in text
+
+
+def test_the_list_shows_each_condition_with_the_probability_triage_uses(engine: Engine) -> None:
+    assessment = engine.assess(40, "F", [("E_201", Answer.yes()), ("E_91", Answer.yes())])
+    for ranked in assessment.differential:
+        assert ranked.probability == ranked.posterior
+        assert ranked.posterior >= 0.01
+    shown = [ranked.posterior for ranked in assessment.differential]
+    assert shown == sorted(shown, reverse=True)
+    assert len(shown) <= engine.tables.settings["list_max"] + 3
+
+
+def test_an_earlier_more_urgent_advice_is_remembered_when_later_answers_lower_it(engine: Engine) -> None:
+    answers: list[tuple[str, Answer]] = [*CHEST_PAIN]
+    levels = []
+    while True:
+        assessment = engine.assess(30, "F", answers)
+        levels.append(assessment.triage.level.urgency)
+        if assessment.next_question is None:
+            break
+        answers.append(
+            (
+                assessment.next_question,
+                Answer.no() if engine.knowledge.evidence(assessment.next_question).kind == "B" else Answer.unknown(),
+            )
+        )
+    final = engine.assess(30, "F", answers)
+    if max(levels[:-1]) > final.triage.level.urgency:
+        assert final.earlier_level is not None
+        assert final.earlier_level.urgency == max(levels[:-1])
+    else:
+        assert final.earlier_level is None
+
+
+def test_a_result_with_no_credible_condition_cannot_name_a_cause(broad: Engine) -> None:
+    assessment = broad.assess(30, "F", [("R_16500", Answer.yes())])
+    assert cannot_name_a_cause(assessment) == (
+        float(assessment.posterior.max()) < 0.15 or assessment.differential[0].code == "not_in_catalogue"
+    )
+
+
+def rewrite(path: Path, change: dict[str, str], row: int = 0) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[row].update(change)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        ("questions.csv", {"evidence": "E_9999"}, "unknown evidence"),
+        ("questions.csv", {"role": "maybe"}, "role must be red_flag or core"),
+        ("questions.csv", {"order": "7"}, "orders must run 1..n"),
+        ("families.csv", {"triggers": "E_55"}, "give CODE:VALUE"),
+        ("families.csv", {"triggers": "E_55:V_9999"}, "has no value"),
+        ("families.csv", {"name_zh": ""}, "name is empty in zh"),
+        ("families.csv", {"max_age": "old"}, "an age bound is a whole number"),
+    ],
+)
+def test_a_broken_protocol_table_is_refused_with_what_is_wrong(
+    knowledge_dir: Path, file: str, change: dict[str, str], message: str
+) -> None:
+    rewrite(knowledge_dir / "protocols" / file, change)
+    with pytest.raises(KnowledgeError, match=message):
+        load_knowledge(knowledge_dir)
+
+
+def test_a_red_flag_with_a_level_that_does_not_exist_is_refused(knowledge_dir: Path) -> None:
+    path = knowledge_dir / "protocols" / "questions.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    index = next(i for i, row in enumerate(rows) if row["role"] == "red_flag")
+    rewrite(path, {"level": "urgent"}, index)
+    with pytest.raises(KnowledgeError, match="unknown level 'urgent'"):
+        load_knowledge(knowledge_dir)
