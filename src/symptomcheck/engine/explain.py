@@ -100,8 +100,8 @@ def _entropy(distribution: FloatArray) -> float:
 
 def _gains(answers: FloatArray, entropy: FloatArray, p: FloatArray, urgent: NDArray[np.bool_]) -> tuple[float, float]:
     """I(O; D) and I(O; urgent or not) of one question, from P(answer | d) (outcomes, D), H(answer | d) (D,)
-    and the posterior (D,): the quantities `questions.information_gain` and `urgent_information_gain` give for every question,
-    for this one only."""
+    and the posterior (D,): what `questions.information_gain` and `urgent_information_gain` give for every
+    question, for this one only."""
     h_answer = _entropy(answers @ p)
     h_given = float(p @ entropy)
     urgent_gain = h_answer
