@@ -324,8 +324,10 @@ class TerminalConsultation:
             )
         self.console.print(table)
         if cannot_name_a_cause(assessment):
-            advice = "\n\n".join(symptom_advice(self.knowledge, assessment, lang))
-            self.console.print(Panel(self.t("unknown_cause") + (f"\n\n{advice}" if advice else ""), style="bold"))
+            what_to_do = "\n\n".join(symptom_advice(self.knowledge, assessment, lang))
+            self.console.print(
+                Panel(self.t("unknown_cause") + (f"\n\n{what_to_do}" if what_to_do else ""), style="bold")
+            )
         self.console.print(Panel(self.knowledge.disclaimer[lang], style="italic"))
 
     def _answer_text(self, consultation: Consultation, code: str) -> str:

@@ -9,14 +9,13 @@ from enum import StrEnum
 import numpy as np
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
-from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import active_families, focus
 from symptomcheck.engine.questions import choose_questions, eligible_questions
 from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, is_settled, should_stop
-from symptomcheck.engine.tables import Tables, compile_tables
+from symptomcheck.engine.tables import IntArray, Tables, compile_tables
 from symptomcheck.engine.triage import TriageDecision, batch_urgency, triage_of_interview
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag, TriageLevel
 from symptomcheck.model.artifact import FloatArray, Model
@@ -134,14 +133,6 @@ class Engine:
         stop = bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns)[0]) or best[0] < 0
         stop_reason = self._stop_reason(p, best_score[0], questions_asked, best[0] < 0) if stop else None
         family_ids = frozenset(tables.protocol.families[f] for f in np.flatnonzero(families))
-        known_absent = asked & ~present
-        for code, answer in answers:
-            if answer.status is AnswerStatus.UNKNOWN:
-                known_absent[0, tables.evidence_index(code)] = False
-        demographics = demographic_features([age], [sex])
-        result = differential(
-            tables, self.model.differential, log_posterior[None, :], present, known_absent, values, demographics
-        )
         triage = triage_of_interview(
             log_posterior,
             answers,
@@ -150,7 +141,6 @@ class Engine:
             self.knowledge.triage_thresholds,
             self.red_flags_for(age, sex, family_ids),
         )
-        del result  # the learned differential ranks DDXPlus's metrics; what is shown is the posterior
         ranked = [
             RankedCondition(tables.conditions[d], float(p[d]), float(p[d]), *contributions(tables, p, likelihoods, d))
             for d in self._listed(p, triage)
@@ -176,7 +166,7 @@ class Engine:
         """The conditions worth discussing, most likely first: those at least `list_min` likely (at most
         `list_max`), and the ones the advice counts (as urgent as it, at least 1% likely)."""
         settings = self.tables.settings
-        order = [int(d) for d in np.argsort(-p, kind="stable") if p[d] >= LIST_THRESHOLD]
+        order = [int(d) for d in _most_likely_first(p, LIST_THRESHOLD)]
         likely = [d for d in order if p[d] >= settings["list_min"]][: int(settings["list_max"])]
         counted = set(self._triage_indices(p, triage))
         return [d for d in order if d in likely or d in counted]
@@ -185,7 +175,7 @@ class Engine:
         level = triage.by_conditions.urgency
         urgency = self._urgency
         chosen = (urgency >= level) if level > 0 else (urgency == 0)
-        order = [int(d) for d in np.argsort(-p, kind="stable") if chosen[d] and p[d] >= LIST_THRESHOLD]
+        order = [int(d) for d in _most_likely_first(np.where(chosen, p, 0.0), LIST_THRESHOLD)]
         return order[:TRIAGE_NAMED]
 
     def _triage_conditions(self, p: FloatArray, triage: TriageDecision) -> tuple[str, ...]:
@@ -220,3 +210,10 @@ class Engine:
         if nothing_left or not bool(is_settled(self.tables, p[None, :])[0]):
             return StopReason.NOTHING_TO_ASK
         return StopReason.CONFIDENT
+
+
+def _most_likely_first(p: FloatArray, least: float) -> IntArray:
+    """The conditions at least `least` likely, most likely first (ties in condition order)."""
+    above = np.flatnonzero(p >= least)
+    result: IntArray = above[np.argsort(-p[above], kind="stable")]
+    return result

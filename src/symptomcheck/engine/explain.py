@@ -80,14 +80,15 @@ def question_reason(tables: Tables, p: FloatArray, evidence: int, flag: bool = F
     # named: conditions a person may hear about without needless fear: at least NAMED_MIN likely, and a
     # severe one only once it is a real possibility (no "lung cancer" after one answer about a cough)
     nameable = (p >= NAMED_MIN) & (~tables.severe | (p >= NAMED_SEVERE_MIN))
-    order = [int(d) for d in np.argsort(-spread) if spread[d] > 1e-6 and nameable[d]][:3]
+    candidates = np.flatnonzero((spread > 1e-6) & nameable)
+    order = [int(d) for d in candidates[np.argsort(-spread[candidates])][:3]]
     named = tuple(tables.conditions[d] for d in sorted(order, key=lambda d: -p[d]))
     if flag:
         return QuestionReason(QuestionPurpose.RED_FLAG, ())
     if bool(is_settled(tables, row)[0]) and tables.settings.get("findings_turns", 0.0) > 0:
         return QuestionReason(QuestionPurpose.FINDINGS, named)
     gain, urgent_gain = _gains(answers, tables.entropy_given_condition[evidence], p, tables.level_urgency >= URGENT)
-    urgent = any(tables.level_urgency[d] >= 3 and p[d] > 0.01 for d in np.argsort(-p)[:20])
+    urgent = bool(np.any((tables.level_urgency >= URGENT) & (p > 0.01)))
     if urgent and urgent_gain >= 0.5 * gain:
         return QuestionReason(QuestionPurpose.URGENT, ())  # the urgent conditions are not named: see `named`
     return QuestionReason(QuestionPurpose.SEPARATE, named)

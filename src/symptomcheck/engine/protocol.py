@@ -10,7 +10,8 @@ For each interview (vectorised over N of them):
 
 A condition depends on an evidence when the knowledge base lists the evidence for it (the DDXPlus
 conditions), or when its likelihood was fitted from data or authored rather than set to the default (the
-model's cell provenance).
+model's cell provenance) and makes an answer at least twice as likely, or half as likely, as in the
+population.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ IntArray = NDArray[np.int64]
 NO_BOUND_LOW, NO_BOUND_HIGH = -1, 1_000
 DEFAULT_PROVENANCE = 0  # `model.broad.PROVENANCE["default"]`
 DDXPLUS_PROVENANCE = 1
+DEPENDS_RATIO = 2.0  # an answer this many times more (or less) likely with a condition: the condition depends on it
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def _bounds(low: int | None, high: int | None) -> tuple[int, int]:
 
 def _depends(model: Model, in_condition: BoolArray) -> BoolArray:
     """(E, D): listed for the condition, or (for a condition outside DDXPlus's own tables, or an evidence
-    DDXPlus does not model) a likelihood fitted or authored rather than the default."""
+    DDXPlus does not model) a likelihood fitted or authored rather than the default that makes some answer
+    at least `DEPENDS_RATIO` times more or less likely than in the population (prior-weighted)."""
     depends = in_condition.copy()
     provenance = model.provenance_
     if provenance is not None:
@@ -114,7 +117,10 @@ def _depends(model: Model, in_condition: BoolArray) -> BoolArray:
         # DDXPlus's statistics give every DDXPlus condition a row for every DDXPlus evidence: only the
         # evidences listed for it (in_condition) count there
         fitted &= provenance != DDXPLUS_PROVENANCE
-        by_evidence = np.logical_or.reduceat(fitted, model.offsets_[:-1].astype(np.int64), axis=0)
+        p = np.maximum(model.p_outcome_, 1e-12)
+        population = p @ (model.p_prior_ / model.p_prior_.sum())
+        telling = np.abs(np.log(p / np.maximum(population, 1e-12)[:, None])) >= np.log(DEPENDS_RATIO)
+        by_evidence = np.logical_or.reduceat(fitted & telling, model.offsets_[:-1].astype(np.int64), axis=0)
         depends |= by_evidence
     return depends
 
@@ -123,8 +129,11 @@ def active_families(protocol: ProtocolTables, present: BoolArray, values: BoolAr
     """(N, F): the families that apply, from the yes answers (N, E), the chosen values (N, T) and ages (N,)."""
     if protocol.n_families == 0:
         return np.zeros((len(present), 0), dtype=bool)
-    triggered = (present.astype(np.float64) @ protocol.trigger_yes.T.astype(np.float64) > 0) | (
-        values.astype(np.float64) @ protocol.trigger_value.T.astype(np.float64) > 0
+    # only the answered columns take part: a consultation has a few answers among hundreds of evidences
+    yes_columns = np.flatnonzero(present.any(axis=0))
+    value_columns = np.flatnonzero(values.any(axis=0))
+    triggered = (present[:, yes_columns].astype(np.float64) @ protocol.trigger_yes[:, yes_columns].T > 0) | (
+        values[:, value_columns].astype(np.float64) @ protocol.trigger_value[:, value_columns].T > 0
     )
     in_ages = (ages[:, None] >= protocol.family_ages[None, :, 0]) & (ages[:, None] <= protocol.family_ages[None, :, 1])
     result: BoolArray = triggered & in_ages

@@ -94,30 +94,43 @@ def in_play(p: FloatArray) -> IntArray:
     return result
 
 
-def question_scores(tables: Tables, p: FloatArray) -> FloatArray:
-    """The score each question is chosen by, shape (N, E).
+def question_scores(tables: Tables, p: FloatArray, evidences: IntArray | None = None) -> FloatArray:
+    """The score each question is chosen by, shape (N, E) (with `evidences`: of those questions only, (N, len)).
 
     While the leader is not settled: information gain about the condition (plus, with `urgent_weight`,
     about whether it is urgent). Once it is settled and findings questions are enabled: the findings score.
     Each is computed only for the rows that use it.
     """
-    settings = tables.settings
-    settled = is_settled(tables, p) if settings.get("findings_turns", 0.0) > 0 else np.zeros(len(p), dtype=bool)
+    settled = is_settled(tables, p) if tables.settings.get("findings_turns", 0.0) > 0 else np.zeros(len(p), dtype=bool)
     # Each row's conditions below IN_PLAY count as 0 (row by row, so that a row's scores do not depend on the
     # other rows of a batch); columns that are 0 in every row are then left out of the products.
     p = np.where(p >= IN_PLAY, p, 0.0)
     p = p / p.sum(axis=1, keepdims=True)
     columns = in_play(p)
-    if len(columns) <= tables.n_conditions // 2:  # worth the copy only when few conditions are left
+    few = len(columns) <= tables.n_conditions // 2  # worth the copy only when few conditions are left
+    # for a few questions only, the arrays are sliced to them (a copy, worth it only when they are few)
+    subset = (
+        evidences is not None
+        and int((tables.offsets[evidences + 1] - tables.offsets[evidences]).sum()) <= int(tables.offsets[-1]) // 4
+    )
+    if subset and evidences is not None:
+        tables = tables.for_scores(columns if few else None, evidences)
+    elif few:
         tables = tables.restricted(columns)
+    if few:
         p = p[:, columns]
+    score = _scores(tables, p, settled)
+    return score[:, evidences] if evidences is not None and not subset else score
+
+
+def _scores(tables: Tables, p: FloatArray, settled: BoolArray) -> FloatArray:
     score = np.empty((len(p), tables.n_evidences))
     if np.any(settled):
         score[settled] = findings_score(tables, p[settled])
     searching = ~settled
     if np.any(searching):
         gain = information_gain(tables, p[searching])
-        urgent_weight = settings.get("urgent_weight", 0.0)
+        urgent_weight = tables.settings.get("urgent_weight", 0.0)
         if urgent_weight:
             gain += urgent_weight * urgent_information_gain(tables, p[searching])
         score[searching] = gain
@@ -136,7 +149,13 @@ def choose_questions(
     if focus is not None:
         flags = eligible & (focus.priority > 0)
         eligible = eligible & focus.allowed
-    score = np.where(eligible, question_scores(tables, p), -np.inf)
+        candidates = np.flatnonzero(eligible.any(axis=0))
+        score = np.full(eligible.shape, -np.inf)
+        if len(candidates):
+            score[:, candidates] = question_scores(tables, p, candidates)
+        score = np.where(eligible, score, -np.inf)
+    else:
+        score = np.where(eligible, question_scores(tables, p), -np.inf)
     best = score.argmax(axis=1).astype(np.int64)
     best_score = score[np.arange(len(best)), best]
     none_left = ~np.isfinite(best_score)

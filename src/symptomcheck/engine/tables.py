@@ -122,7 +122,7 @@ class Tables:
     def restricted(self, columns: IntArray) -> Tables:
         """The same tables over the conditions `columns` only (for the question scores, which read only the
         per-condition arrays below)."""
-        return replace(
+        result = replace(
             self,
             conditions=tuple(self.conditions[int(d)] for d in columns),
             p_outcome=self.p_outcome[:, columns],
@@ -137,6 +137,40 @@ class Tables:
             p_ordinary=self.p_ordinary[:, columns],
             protocol=replace(self.protocol, depends=self.protocol.depends[:, columns]),
         )
+        # the condition-major arrays sliced from this one's rather than transposed again
+        result.__dict__["p_outcome_by_condition"] = self.p_outcome_by_condition[columns]
+        result.__dict__["entropy_by_condition"] = self.entropy_by_condition[columns]
+        return result
+
+    def for_scores(self, conditions: IntArray | None, evidences: IntArray) -> Tables:
+        """The arrays the question scores read, over these conditions (all when None) and these evidences
+        only: a step computes the scores of the few questions allowed, not of every question."""
+        lengths = self.offsets[evidences + 1] - self.offsets[evidences]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        rows = np.repeat(self.offsets[evidences] - offsets[:-1], lengths) + np.arange(int(offsets[-1]))
+        every = np.arange(self.n_conditions)
+        chosen = every if conditions is None else conditions
+        by_condition = self.p_outcome_by_condition[np.ix_(chosen, rows)]
+        entropy = self.entropy_by_condition[np.ix_(chosen, evidences)]
+        p_ordinary = self.p_ordinary[np.ix_(evidences, chosen)]
+        restricted = self
+        if conditions is not None:
+            restricted = replace(
+                self,
+                conditions=tuple(self.conditions[int(d)] for d in conditions),
+                severe=self.severe[conditions],
+                level_urgency=self.level_urgency[conditions],
+            )
+        result = replace(
+            restricted,
+            evidences=tuple(self.evidences[int(e)] for e in evidences),
+            offsets=offsets,
+            p_ordinary=p_ordinary,
+        )
+        # the condition-major arrays, already sliced (the cached properties of the result)
+        result.__dict__["p_outcome_by_condition"] = by_condition
+        result.__dict__["entropy_by_condition"] = entropy
+        return result
 
     def rows(self, e: int) -> slice:
         return slice(int(self.offsets[e]), int(self.offsets[e + 1]))

@@ -132,7 +132,7 @@ def _questions_asked(
     undecided = np.ones(len(p), dtype=bool)
     for turn in range(min(max_turns, ranked.shape[1]) + 1):
         best = ranked[:, turn] if turn < ranked.shape[1] else np.full(len(p), -np.inf)
-        none_left = ~np.isfinite(best)
+        none_left = np.isneginf(best)  # +inf is a red flag still to ask
         stop = should_stop(tables, p, np.where(none_left, 0.0, best), turn, max_turns, settled) | none_left
         newly = undecided & stop
         questions[newly] = turn
