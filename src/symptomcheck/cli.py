@@ -1,4 +1,4 @@
-"""The `symptomcheck` command: consult, serve, evaluate, fit, crossvalidate, purge, info."""
+"""The `symptomcheck` command: consult, serve, evaluate, vignettes, fit, crossvalidate, purge, info."""
 
 from __future__ import annotations
 
@@ -189,6 +189,45 @@ def parse_eval(
         if show_misses:
             for text, missed, wrong in s.misses:
                 typer.echo(f"    {text!r}: missed {missed}, wrong {wrong}")
+
+
+@app.command()
+def vignettes(
+    cases: Annotated[Path, typer.Argument(help="A vignette set (JSON Lines; see docs/vignettes.md).")],
+    model: ModelOption = SHIPPED_MODEL,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures and failures as JSON here.")
+    ] = None,
+) -> None:
+    """Interview written patients (vignettes) and score the differential (top-1/3/5) and the triage advice."""
+    from symptomcheck.engine.assessment import Engine
+    from symptomcheck.evaluation.vignettes import (
+        VignetteError,
+        VignetteRunner,
+        format_report,
+        load_vignettes,
+        summarise,
+    )
+    from symptomcheck.interview.text_parser import TextParser
+
+    try:
+        knowledge = default_knowledge()
+        parser = TextParser(knowledge)
+        cases_read = load_vignettes(cases, knowledge, parser)
+        loaded = load_model(model)
+        runner = VignetteRunner(Engine(loaded, knowledge), parser)
+    except (VignetteError, ModelError, KnowledgeError) as error:
+        _fail(str(error))
+
+    def progress(done: int, total: int) -> None:
+        if done % 25 == 0 or done == total:
+            typer.echo(f"interviewed {done}/{total}", err=True)
+
+    summary = summarise(runner.run_all(cases_read, progress), loaded.version)
+    typer.echo(format_report(summary))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 @app.command()
