@@ -20,7 +20,7 @@ def test_a_consultation_for_a_child_takes_the_childs_age_under_16(age: int) -> N
 
 @pytest.mark.parametrize("age", [16, 40])
 def test_a_consultation_for_a_child_aged_16_or_more_is_refused_saying_what_to_choose(age: int) -> None:
-    with pytest.raises(ConsultationError, match="under 16.*'adult'"):
+    with pytest.raises(ConsultationError, match=r"under 16.*'adult'"):
         Consultation(age=age, sex="M", language="en", complaint="E_91", subject=Subject.CHILD)
 
 

@@ -34,7 +34,7 @@ FEMALE_WORDS = frozenset(
     {"f", "female", "woman", "femme", "féminin", "feminin", "女", "女性", "女的", "女士", "girl", "fille"}
 )
 MALE_WORDS = frozenset(
-    {"m", "male", "man", "h", "homme", "masculin", "男", "男性", "男的", "男士", "boy", "garçon", "garcon"}
+    {"m", "male", "man", "h", "g", "homme", "masculin", "男", "男性", "男的", "男士", "boy", "garçon", "garcon"}
 )
 
 
