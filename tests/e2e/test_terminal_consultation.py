@@ -22,8 +22,8 @@ import pytest
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.interview import Subject, answer, assess, complaints, start
-from symptomcheck.interview.wording import question_text
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.wording import question_text
 from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel, default_knowledge
 from symptomcheck.model import load_model
 
