@@ -149,3 +149,31 @@ def test_the_override_table_names_only_known_questions_and_has_the_last_word(kno
             for code, text in texts.items():
                 assert knowledge.has_evidence(code), f"{language}/{subject}: unknown {code}"
                 assert question_text(knowledge, code, language, Subject(subject)) == text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("subject", OTHERS, ids=lambda s: s.value)
+def test_the_advice_of_every_level_is_said_of_the_patient_for_someone_answering_for_them(
+    knowledge: KnowledgeBase, language: Language, subject: Subject
+) -> None:
+    who = {"en": {"child": "your child", "adult": "they"}, "fr": {"child": "enfant", "adult": "personne"}}
+    for level in knowledge.advice:
+        advice = knowledge.advice_of(level, language, subject.value)
+        assert advice != knowledge.advice[level][language]
+        said = f"{advice.title} {advice.action}".lower()
+        if language in who:
+            assert who[language][subject.value] in said, (level, said)
+        else:
+            assert ("孩子" if subject is Subject.CHILD else "患者") in said, (level, said)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_prompts_about_the_patient_have_a_version_for_a_child_and_for_another_adult(
+    knowledge: KnowledgeBase, language: Language
+) -> None:
+    for key in ("age_prompt", "sex_prompt", "complaint_prompt", "why_findings", "wechat_age_prompt"):
+        mine = knowledge.message(language, key)
+        for subject in OTHERS:
+            theirs = knowledge.message(language, key, subject.value)
+            assert theirs != mine, (key, subject)
+            assert not SECOND_PERSON[language].search(NAMING[language].sub("", theirs)), theirs
