@@ -7,8 +7,13 @@ and an index, so the same consultation always exports the same bundle:
   administrative gender from the sex answered and the age in years at the consultation, as the project-local
   extension `AGE_EXTENSION` with a valueQuantity in UCUM years (valueAge would forbid the age 0 of a baby);
 - the Encounter: virtual, finished once the interview has stopped, else in progress;
+- when someone answered on the patient's behalf (a consultation for a child or for another adult), an anonymous
+  RelatedPerson for them, with the relationship as text ("parent or carer of the child", "someone answering for
+  the patient"), referred to as the QuestionnaireResponse's `source`: the element FHIR defines as "the person
+  who answered the questions about the subject" (`author` is who recorded them, here the service);
 - a QuestionnaireResponse with the transcript, the complaint first: one item per answer, linkId the evidence
-  code, text the question; yes/no as valueBoolean, a 0-10 scale as valueInteger, other values as valueCoding
+  code, text the question as it was asked (in the third person when someone answered for the patient);
+  yes/no as valueBoolean, a 0-10 scale as valueInteger, other values as valueCoding
   with the value's text; "don't know" has no answer and the data-absent-reason "asked-unknown";
 - an Observation per finding: answered yes, or with a value other than the ordinary one ("no pain", "nowhere");
 - a Condition per listed condition of the differential, verification status "differential", coded in ICD-10;
@@ -46,12 +51,14 @@ from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponseItemAnswer,
 )
 from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.relatedperson import RelatedPerson
 from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.riskassessment import RiskAssessment, RiskAssessmentPrediction
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment
-from symptomcheck.interview.consultation import Consultation
+from symptomcheck.interview.consultation import Consultation, Subject
+from symptomcheck.interview.wording import question_text
 from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, RedFlag
 
 PROJECT = "https://symptomcheck.invalid/fhir"
@@ -69,6 +76,20 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 UCUM = "http://unitsofmeasure.org"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, PROJECT)
+# who answered, when it was not the patient: RelatedPerson.relationship as text, in the consultation's language
+# (no standard code says "parent or carer" without choosing one, and the service does not ask which)
+ANSWERED_BY: dict[Subject, dict[Language, str]] = {
+    Subject.CHILD: {
+        "en": "parent or carer of the child, answering on the child's behalf",
+        "fr": "parent ou personne qui s'occupe de l'enfant, répondant pour lui",
+        "zh": "孩子的家长或照护人，代孩子回答",
+    },
+    Subject.ADULT: {
+        "en": "someone answering on the patient's behalf",
+        "fr": "une personne répondant pour le patient",
+        "zh": "代患者回答的人",
+    },
+}
 
 
 def consultation_bundle(
@@ -113,9 +134,14 @@ def consultation_bundle(
     items: list[QuestionnaireResponseItem] = []
     observations: list[Observation] = []
     observed: dict[str, Reference] = {}
+    who = consultation.subject
+    answered_by = None
+    if consultation.for_someone_else:
+        relationship = CodeableConcept(text=ANSWERED_BY[who][lang])
+        answered_by = RelatedPerson(id=new_id("RelatedPerson"), patient=ref("Patient"), relationship=[relationship])
     for code, given in consultation.answers:
         evidence = knowledge.evidence(code)
-        question = evidence.question[lang]
+        question = question_text(knowledge, code, lang, who)
         answers = _answers(evidence, given, lang)
         unknown = None if answers else [Extension(url=DATA_ABSENT_REASON, valueCode="asked-unknown")]
         items.append(QuestionnaireResponseItem(linkId=code, text=question, answer=answers or None, extension=unknown))
@@ -138,6 +164,7 @@ def consultation_bundle(
         status="completed" if done else "in-progress",
         authored=created,
         item=items,
+        source=ref("RelatedPerson") if answered_by is not None else None,
         **about,
     )
     conditions: list[Condition] = []
@@ -175,11 +202,13 @@ def consultation_bundle(
         prediction=predictions or None,
         **about,
     )
-    advice = knowledge.advice[assessment.triage.level][lang]
+    advice = knowledge.advice_of(assessment.triage.level, lang, who.value)
     level = _concept(TRIAGE_SYSTEM, assessment.triage.level.value, advice.title, advice.title)
     red_flags = [
         ClinicalImpressionFinding(
-            itemCodeableConcept=_concept(EVIDENCE_SYSTEM, flag.evidence, text=_red_flag_text(knowledge, flag, lang)),
+            itemCodeableConcept=_concept(
+                EVIDENCE_SYSTEM, flag.evidence, text=_red_flag_text(knowledge, flag, lang, who)
+            ),
             itemReference=observed.get(flag.evidence),
             basis=flag.reason,
         )
@@ -198,6 +227,8 @@ def consultation_bundle(
         **about,
     )
     resources: list[Resource] = [patient, encounter, response, *observations, *conditions, risk, impression]
+    if answered_by is not None:
+        resources.insert(1, answered_by)
     bundle = Bundle(
         id=new_id("Bundle"),
         identifier=Identifier(system=CONSULTATION_SYSTEM, value=consultation_id),
@@ -249,10 +280,11 @@ def _observed_value(evidence: Evidence, given: Answer, lang: Language) -> dict[s
     return {"valueString": "; ".join(evidence.value(value).text[lang] for value in given.values)}
 
 
-def _red_flag_text(knowledge: KnowledgeBase, flag: RedFlag, lang: Language) -> str:
+def _red_flag_text(knowledge: KnowledgeBase, flag: RedFlag, lang: Language, who: Subject) -> str:
     evidence = knowledge.evidence(flag.evidence)
+    question = question_text(knowledge, flag.evidence, lang, who)
     if flag.value is not None:
-        return f"{evidence.question[lang]} {evidence.value(flag.value).text[lang]}"
+        return f"{question} {evidence.value(flag.value).text[lang]}"
     if flag.minimum is not None:
-        return f"{evidence.question[lang]} ≥ {flag.minimum}"
-    return evidence.question[lang]
+        return f"{question} ≥ {flag.minimum}"
+    return question

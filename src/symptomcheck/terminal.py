@@ -14,6 +14,7 @@ from symptomcheck.engine.explain import QuestionPurpose
 from symptomcheck.interview import (
     Consultation,
     ConsultationError,
+    Subject,
     answer,
     assess,
     complaint_prevalence,
@@ -22,10 +23,10 @@ from symptomcheck.interview import (
     start,
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
-from symptomcheck.interview.consultation import Turn
+from symptomcheck.interview.consultation import CHILD_AGE_LIMIT, Turn
 from symptomcheck.interview.result import cannot_name_a_cause, earlier_note, symptom_advice, triage_because
 from symptomcheck.interview.text_parser import TextParser
-from symptomcheck.interview.wording import likelihood_key, percent, sex_code
+from symptomcheck.interview.wording import likelihood_key, percent, question_text, sex_code
 from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
 
 YES = {"y", "yes", "o", "oui", "是"}
@@ -58,9 +59,14 @@ class TerminalConsultation:
         self.language: Language = language
         self.console = console or Console(highlight=False)
         self._warned_emergency = False
+        self.subject = Subject.SELF  # who the consultation is for: asked first, it words everything after
 
     def t(self, key: str, **values: object) -> str:
-        return self.knowledge.message(self.language, key, **values)
+        return self.knowledge.message(self.language, key, self.subject.value, **values)
+
+    def question(self, code: str, language: Language | None = None) -> str:
+        """The question of `code` worded for who the consultation is for."""
+        return question_text(self.knowledge, code, language or self.language, self.subject)
 
     def ask(self, prompt: str) -> str:
         try:
@@ -86,15 +92,27 @@ class TerminalConsultation:
             return 1
 
     def _start(self) -> Consultation:
+        self.subject = self._subject()
         age = self._age()
         sex = self._sex()
         complaint, said = self._complaint()
-        return start(self.engine, age, sex, self.language, complaint, said)
+        return start(self.engine, age, sex, self.language, complaint, said, self.subject)
+
+    def _subject(self) -> Subject:
+        """Who the consultation is for, by number (1 yourself, 2 a child, 3 another adult)."""
+        choices = {"1": Subject.SELF, "2": Subject.CHILD, "3": Subject.ADULT}
+        while True:
+            chosen = choices.get(self.ask(self.t("subject_prompt")))
+            if chosen is not None:
+                return chosen
+            self.console.print(self.t("subject_invalid"), style="red")
 
     def _age(self) -> int:
+        # the patient's age: a child's is under 16 (someone older is "another adult")
+        oldest = CHILD_AGE_LIMIT - 1 if self.subject is Subject.CHILD else 120
         while True:
             text = self.ask(self.t("age_prompt"))
-            if text.isdecimal() and text.isascii() and 0 <= int(text) <= 120:
+            if text.isdecimal() and text.isascii() and 0 <= int(text) <= oldest:
                 return int(text)
             self.console.print(self.t("age_invalid"), style="red")
 
@@ -127,7 +145,7 @@ class TerminalConsultation:
                 text = self.ask(self.t("complaint_prompt"))
                 continue
             for number, code in enumerate(options, start=1):
-                self.console.print(f"  {number}. {self.knowledge.evidence(code).question[self.language]}")
+                self.console.print(f"  {number}. {self.question(code)}")
                 if number == 1:
                     for turn in said:
                         self.console.print(f"       + {self._said(turn)}", style="dim")
@@ -143,7 +161,7 @@ class TerminalConsultation:
             given = self.t("yes") if turn.answer == Answer.yes() else self.t("no")
         else:
             given = ", ".join(evidence.value(v).text[self.language] for v in turn.answer.values)
-        return f"{evidence.question[self.language]} {given}"
+        return f"{self.question(evidence.code)} {given}"
 
     def _ask_question(self, consultation: Consultation, assessment: Assessment) -> Consultation:
         code = assessment.next_question
@@ -162,7 +180,7 @@ class TerminalConsultation:
                 style="dim",
             )
         self._explain_question(assessment)
-        self.console.print(f"[bold]{evidence.question[self.language]}[/]")
+        self.console.print(f"[bold]{self.question(evidence.code)}[/]")
         while True:
             given = self._read_answer(evidence)
             if given is None:
@@ -289,7 +307,7 @@ class TerminalConsultation:
         if self._warned_emergency or not assessment.emergency_likely:
             return
         self._warned_emergency = True
-        advice = self.knowledge.advice[level][self.language]
+        advice = self.knowledge.advice_of(level, self.language, self.subject.value)
         self.console.print(
             Panel(f"{self.t('emergency_now')}\n\n{advice.title}\n{advice.action}", style=LEVEL_STYLE[level])
         )
@@ -297,12 +315,14 @@ class TerminalConsultation:
     def _show_result(self, consultation: Consultation, assessment: Assessment) -> None:
         lang = self.language
         level = assessment.triage.level
-        advice = self.knowledge.advice[level][lang]
+        advice = self.knowledge.advice_of(level, lang, self.subject.value)
         self.console.rule(self.t("result_title"))
         if assessment.stop_reason is not None:
             self.console.print(self.t(f"stopped_{assessment.stop_reason.value}"), style="dim")
         body = f"{advice.title}\n\n{advice.action}\n\n{self.t('when_to_escalate')}: {advice.when_to_escalate}"
-        body += "\n\n" + triage_because(self.knowledge, assessment, dict(consultation.answers), lang)
+        body += "\n\n" + triage_because(
+            self.knowledge, assessment, dict(consultation.answers), lang, consultation.subject
+        )
         earlier = earlier_note(self.knowledge, assessment, lang)
         if earlier:
             body += "\n\n" + earlier
@@ -335,11 +355,11 @@ class TerminalConsultation:
         evidence = self.knowledge.evidence(code)
         given = dict(consultation.answers).get(code)
         if given is None:
-            return evidence.question[lang]
+            return self.question(evidence.code, lang)
         if evidence.kind is EvidenceKind.BINARY:
             said = self.t("yes") if given.status.value == "present" else self.t("no")
         elif given.values:
             said = self.knowledge.describe_values(evidence, given.values, lang)
         else:
             said = self.t("no")
-        return f"{evidence.question[lang]} → {said}"
+        return f"{self.question(evidence.code, lang)} → {said}"

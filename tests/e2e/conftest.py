@@ -163,10 +163,14 @@ class Consult:
         self.lang = lang
         self.text = page_strings(lang)
 
-    def start(self, words: str | None = None, age: int = 45, sex: str = "F", pick: str | None = None) -> None:
-        """Fills the form, chooses a suggestion with the arrow keys (the first, or the one whose text is
-        `pick`), and starts."""
+    def start(
+        self, words: str | None = None, age: int = 45, sex: str = "F", pick: str | None = None, subject: str = "self"
+    ) -> None:
+        """Fills the form (for `subject`: self, child or adult), chooses a suggestion with the arrow keys (the
+        first, or the one whose text is `pick`), and starts."""
         page = self.page
+        if subject != "self":
+            page.check(f"input[name=subject][value={subject}]")
         page.fill("#age", str(age))
         page.check(f"input[name=sex][value={sex}]")
         page.fill("#complaint", words or COMPLAINT_WORDS[self.lang])

@@ -21,8 +21,9 @@ import pytest
 
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
-from symptomcheck.interview import answer, assess, complaints, start
+from symptomcheck.interview import Subject, answer, assess, complaints, start
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.wording import question_text
 from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel, default_knowledge
 from symptomcheck.model import load_model
 
@@ -199,6 +200,7 @@ def test_a_consultation_in_a_terminal_asks_the_engines_questions_goes_back_once_
     assert len(path.questions) >= 2, "going back needs at least two questions"
     terminal = Terminal(lang, knowledge)
     try:
+        terminal.reply("subject_prompt", "1")
         terminal.reply("age_prompt", str(age))
         terminal.reply("sex_prompt", sex)
         terminal.reply("complaint_prompt", complaint)
@@ -236,6 +238,7 @@ def test_chest_pain_at_rest_shows_the_urgent_banner_before_the_first_question_an
     assert [flag.evidence for flag in path.final.triage.red_flags][:1] == ["E_14"]
     terminal = Terminal(lang, knowledge)
     try:
+        terminal.reply("subject_prompt", "1")
         terminal.reply("age_prompt", "60")
         terminal.reply("sex_prompt", "M")
         terminal.reply("complaint_prompt", complaint)
@@ -281,7 +284,7 @@ def test_a_consultation_with_piped_input_completes_and_exits_0(
 ) -> None:
     path = replay(engine, 30, "F", lang, "E_91")
     complaint = {"en": "fever", "fr": "fièvre"}[lang]
-    done = run_piped(script(engine, path, lang, ["30", "F", complaint, "1"]), lang)
+    done = run_piped(script(engine, path, lang, ["1", "30", "F", complaint, "1"]), lang)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     out = squash(done.stdout)
@@ -304,9 +307,10 @@ def test_a_consultation_with_piped_input_completes_and_exits_0(
     "lines",
     [
         pytest.param([], id="nothing typed"),
-        pytest.param(["30"], id="after the age"),
-        pytest.param(["30", "F", "fever"], id="at the complaint choice"),
-        pytest.param(["30", "F", "fever", "1", "n", "n"], id="during the questions"),
+        pytest.param(["1"], id="after who it is for"),
+        pytest.param(["1", "30"], id="after the age"),
+        pytest.param(["1", "30", "F", "fever"], id="at the complaint choice"),
+        pytest.param(["1", "30", "F", "fever", "1", "n", "n"], id="during the questions"),
     ],
 )
 def test_input_closed_early_ends_the_consultation_with_code_1_and_no_traceback(
@@ -322,7 +326,7 @@ def test_input_closed_early_ends_the_consultation_with_code_1_and_no_traceback(
 
 def test_an_invalid_age_is_asked_again(engine: Engine, knowledge: KnowledgeBase) -> None:
     path = replay(engine, 30, "F", "en", "E_91")
-    done = run_piped(script(engine, path, "en", ["abc", "200", "-1", "", "30", "F", "fever", "1"]))
+    done = run_piped(script(engine, path, "en", ["1", "abc", "200", "-1", "", "30", "F", "fever", "1"]))
     assert done.returncode == 0, done.stderr
     out = squash(done.stdout)
     before_sex = out.split(squash(knowledge.message("en", "sex_prompt")))[0]
@@ -334,7 +338,7 @@ def test_an_invalid_age_is_asked_again(engine: Engine, knowledge: KnowledgeBase)
 
 def test_an_invalid_sex_and_an_unknown_complaint_are_asked_again(engine: Engine, knowledge: KnowledgeBase) -> None:
     path = replay(engine, 30, "F", "en", "E_91")
-    done = run_piped(script(engine, path, "en", ["30", "X", "f", "qwzx vbnm", "fever", "1"]))
+    done = run_piped(script(engine, path, "en", ["1", "30", "X", "f", "qwzx vbnm", "fever", "1"]))
     assert done.returncode == 0, done.stderr
     out = squash(done.stdout)
     assert out.count(squash(knowledge.message("en", "sex_invalid"))) == 1
@@ -405,3 +409,30 @@ def test_a_complaint_typed_with_other_symptoms_starts_from_all_of_them(
     assert squash(f"+ {knowledge.evidence('E_129').question['en']} {knowledge.message('en', 'no')}") in out
     for said in ("E_91", "E_129"):  # answered with the complaint: never asked as a question
         assert squash(knowledge.evidence(said).question["en"] + knowledge.message("en", "answer_yes_no")) not in out
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "zh"])
+def test_a_consultation_for_a_child_asks_who_it_is_for_first_then_the_childs_age_and_words_every_question_for_them(
+    engine: Engine, knowledge: KnowledgeBase, lang: Language
+) -> None:
+    path = replay(engine, 6, "F", lang, "E_91")
+    complaint = {"en": "fever", "fr": "fièvre", "zh": "发烧"}[lang]
+    sex = {"en": "f", "fr": "f", "zh": "女"}[lang]
+    # "4" is no choice; 20 is no child's age (a child here is under 16)
+    done = run_piped(script(engine, path, lang, ["4", "2", "20", "6", sex, complaint, "1"]), lang)
+    assert done.returncode == 0, done.stderr
+    out = squash(done.stdout)
+
+    def t(key: str, subject: str = "self", **values: object) -> str:
+        return squash(knowledge.message(lang, key, subject, **values))
+
+    assert out.index(t("subject_prompt")) < out.index(t("age_prompt", "child"))
+    assert out.count(t("subject_invalid")) == 1
+    assert out.count(t("age_invalid", "child")) == 1
+    assert t("sex_prompt", "child") in out and t("complaint_prompt", "child") in out
+    assert t("age_prompt") not in out  # never "your age": the age asked is the child's
+    for code in path.questions:
+        assert squash(question_text(knowledge, code, lang, Subject.CHILD)) in out
+    assert squash(knowledge.advice_of(path.final.triage.level, lang, "child").title) in out
+    if lang == "en":
+        assert "Does your child" in done.stdout or "your child's" in done.stdout

@@ -84,7 +84,7 @@ def generated(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -
 def test_a_generated_client_has_one_enum_per_set_of_codes(generated: Generated) -> None:
     models = Path(generated.package.__file__).parent / "models"
     enums = sorted(p.stem for p in models.glob("*.py") if "Enum):" in p.read_text())
-    for shared in ("language", "sex", "triage_level", "likelihood", "stop_reason", "answer_status"):
+    for shared in ("language", "sex", "subject", "triage_level", "likelihood", "stop_reason", "answer_status"):
         assert shared in enums
     # one enum per set of codes, each used wherever the set is (not one per field or parameter)
     assert len(enums) <= 12, enums

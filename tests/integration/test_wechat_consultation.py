@@ -31,7 +31,8 @@ def _disclaimer(server: WeChatServer, language: str) -> str:
 
 def _start(server: WeChatServer, sender: Sender, complaint: str = "发烧") -> str:
     welcome = sender.say("你好")
-    assert "年龄" in welcome and _disclaimer(server, "zh") in welcome
+    assert "为谁" in welcome and _disclaimer(server, "zh") in welcome
+    assert "年龄" in sender.say("1")
     assert "1. 女" in sender.say("35岁")
     assert "主要的不适" in sender.say("1")
     return sender.say(complaint)
@@ -54,7 +55,7 @@ def test_a_consultation_in_chinese_runs_from_hello_to_the_result_with_triage_fir
     # after the result: a hint, the result again on request, and a new consultation on "重新开始"
     assert "重新开始" in sender.say("1")
     assert sender.say("结果") == result
-    assert "年龄" in sender.say("重新开始")
+    assert "为谁" in sender.say("重新开始")
 
 
 def test_asking_for_english_switches_the_whole_conversation_and_the_consultation(wechat_server: WeChatServer) -> None:
@@ -75,7 +76,8 @@ def test_asking_for_english_switches_the_whole_conversation_and_the_consultation
 def test_french_from_the_first_message_and_chinese_again_on_request(wechat_server: WeChatServer) -> None:
     sender = wechat_server.sender()
     welcome = sender.say("français")
-    assert "quel âge avez-vous" in welcome and _disclaimer(wechat_server, "fr") in welcome
+    assert "Pour qui est cette consultation" in welcome and _disclaimer(wechat_server, "fr") in welcome
+    assert "quel âge avez-vous" in sender.say("1")
     assert "1. Femme" in sender.say("42 ans")
     assert "symptôme principal" in sender.say("homme")
     question = sender.say("fièvre")
@@ -120,6 +122,8 @@ def test_a_complaint_nothing_matches_is_asked_again(wechat_server: WeChatServer)
 def test_bad_age_and_sex_are_asked_again_saying_what_is_accepted(wechat_server: WeChatServer) -> None:
     sender = wechat_server.sender()
     sender.say("hi")
+    assert "1（本人）、2（孩子）或 3（其他成年人）" in sender.say("4")
+    sender.say("1")
     assert "0 到 120" in sender.say("两百")
     assert "0 到 120" in sender.say("130")
     sender.say("３５")  # full-width digits, as a Chinese keyboard may send them
@@ -131,6 +135,9 @@ def test_back_goes_one_step_back_at_every_stage_and_restart_starts_over(wechat_s
     sender = wechat_server.sender()
     sender.say("hi")
     assert "没有可以返回" in sender.say("返回")
+    sender.say("1")
+    assert "为谁" in sender.say("返回")
+    sender.say("1")
     sender.say("50")
     assert "年龄" in sender.say("返回")
     sender.say("50")
@@ -144,9 +151,9 @@ def test_back_goes_one_step_back_at_every_stage_and_restart_starts_over(wechat_s
     assert "主要的不适" in sender.say("back")  # before the first question is the complaint
     assert second
     restarted = sender.say("重新开始")
-    assert restarted.startswith("好的，我们重新开始") and "年龄" in restarted
+    assert restarted.startswith("好的，我们重新开始") and "为谁" in restarted
     conversation = wechat_server.conversation(sender)
-    assert conversation is not None and conversation.stage == "age" and conversation.consultation_id is None
+    assert conversation is not None and conversation.stage == "subject" and conversation.consultation_id is None
 
 
 def test_help_explains_the_commands_and_asks_the_current_question_again(wechat_server: WeChatServer) -> None:
@@ -188,7 +195,7 @@ def test_without_a_token_the_channel_answers_404_not_configured(wechat_servers: 
 
 def test_an_emergency_is_said_at_once_before_the_next_question_and_only_once(wechat_server: WeChatServer) -> None:
     sender = wechat_server.sender()
-    for message in ("你好", "60", "2", "呼吸困难"):
+    for message in ("你好", "1", "60", "2", "呼吸困难"):
         sender.say(message)
     first = sender.say("2")  # severe shortness of breath: a red flag
     urgent = wechat_server.container.engine.knowledge.message("zh", "emergency_now")
@@ -206,7 +213,7 @@ def test_restarting_erases_the_consultation_left_behind(wechat_server: WeChatSer
     from symptomcheck.services.errors import NotFoundError
 
     sender = wechat_server.sender()
-    for message in ("hi", "50", "2", "发烧"):
+    for message in ("hi", "1", "50", "2", "发烧"):
         sender.say(message)
     sender.say(Profile().reply(wechat_server, sender))
     conversation = wechat_server.conversation(sender)
@@ -244,3 +251,36 @@ def test_a_body_site_question_is_a_menu_of_regions_then_the_sites_of_the_region_
     knowledge = wechat_server.container.engine.knowledge
     chest_sites = next(region.sites for region in knowledge.body_regions if region.id == "chest")
     assert stored.consultation.turns[1].answer.values == chest_sites
+
+
+def test_a_consultation_for_a_child_asks_who_it_is_for_then_the_childs_age_and_asks_about_the_child(
+    wechat_server: WeChatServer,
+) -> None:
+    sender = wechat_server.sender()
+    assert "2. 我的孩子" in sender.say("你好")
+    assert "孩子多大" in sender.say("2")
+    assert "0 到 15" in sender.say("20")  # no child's age: a child here is under 16
+    assert "孩子的性别" in sender.say("6")
+    assert "孩子最主要的不适" in sender.say("1")
+    first = sender.say("发烧")
+    assert "第 1 题" in first and "孩子" in first and "您是否" not in first
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.subject == "child"
+    stored = wechat_server.container.consultations.snapshot(conversation.consultation_id or "").stored
+    assert stored.consultation.subject == "child" and stored.consultation.age == 6
+    result = finish(wechat_server, sender, first)
+    knowledge = wechat_server.container.engine.knowledge
+    level = wechat_server.container.consultations.snapshot(conversation.consultation_id or "").assessment.triage.level
+    assert knowledge.advice_of(level, "zh", "child").title in result
+
+
+def test_a_consultation_for_another_adult_in_english_speaks_of_them(wechat_server: WeChatServer) -> None:
+    sender = wechat_server.sender()
+    assert "3. Another adult" in sender.say("English")
+    assert "How old are they" in sender.say("3")
+    assert "What is their sex" in sender.say("82")
+    assert "What is their main complaint" in sender.say("2")
+    first = sender.say("fever")
+    assert "Question 1" in first and " you " not in first.split("\n\n")[1].lower()
+    conversation = wechat_server.conversation(sender)
+    assert conversation is not None and conversation.subject == "adult" and conversation.age == 82

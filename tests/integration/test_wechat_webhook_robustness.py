@@ -32,7 +32,7 @@ __all__ = ["wechat_server", "wechat_servers"]  # fixtures, imported to be found 
 
 def _at_first_question(server: WeChatServer) -> tuple[Sender, str]:
     sender = server.sender()
-    for message in ("你好", "30", "2"):
+    for message in ("你好", "1", "30", "2"):
         sender.say(message)
     return sender, sender.say("发烧")
 
@@ -171,8 +171,9 @@ def test_a_voice_message_with_speech_recognition_is_read_as_its_text(wechat_serv
 def test_subscribing_gets_the_welcome_and_unsubscribing_erases_the_conversation(wechat_server: WeChatServer) -> None:
     sender = wechat_server.sender()
     welcome = sender.event("subscribe")
-    assert welcome.text is not None and welcome.text.startswith("感谢关注") and "年龄" in welcome.text
-    assert "1. 女" in sender.say("28")  # the welcome asked the age: the conversation has begun
+    assert welcome.text is not None and welcome.text.startswith("感谢关注") and "为谁" in welcome.text
+    assert "年龄" in sender.say("1")  # the welcome asked who it is for: the conversation has begun
+    assert "1. 女" in sender.say("28")
     sender.say("1")
     sender.say("发烧")
     conversation = wechat_server.conversation(sender)
@@ -254,7 +255,7 @@ def test_the_retention_purge_also_erases_wechat_conversations_and_replies(
     with server.container.database.connect() as connection:
         assert connection.execute(select(WeChatMessageRow)).first() is None
     # the person simply starts again
-    assert "年龄" in sender.say("你好")
+    assert "为谁" in sender.say("你好")
 
 
 def test_in_plain_mode_a_signature_cannot_carry_another_message(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.evaluation.batch import answer_of
 from symptomcheck.fhir import DATA_ABSENT_REASON, ICD10, SHARE_EXTENSION, TRIAGE_SYSTEM, consultation_bundle
-from symptomcheck.interview.consultation import Consultation
+from symptomcheck.interview.consultation import Consultation, Subject
 from symptomcheck.interview.interviewer import answer, assess, start
+from symptomcheck.interview.wording import question_text
 from symptomcheck.knowledge import LANGUAGES, EvidenceKind, KnowledgeBase, Language
 from symptomcheck.model import load_model
 from symptomcheck.patients import Patient, read_patients
@@ -302,3 +304,34 @@ def test_the_creation_time_must_carry_its_offset(engine: Engine, finished: list[
         consultation, assessment, engine.knowledge, "c", datetime(2024, 5, 6, tzinfo=paris), "v"
     )
     assert bundle["timestamp"] == "2024-05-06T00:00:00+02:00"
+
+
+def _for(consultation: Consultation, subject: Subject, age: int) -> Consultation:
+    return replace(consultation, subject=subject, age=age)
+
+
+@pytest.mark.parametrize(("subject", "age"), [(Subject.CHILD, 7), (Subject.ADULT, 83)])
+def test_answers_given_for_someone_else_name_a_related_person_as_the_questionnaire_responses_source(
+    engine: Engine, finished: list[Consultation], subject: Subject, age: int
+) -> None:
+    consultation = _for(finished[0], subject, age)
+    bundle = export(engine, consultation)
+    Bundle.model_validate(json.loads(json.dumps(bundle)))
+    related = one(bundle, "RelatedPerson")
+    patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert related["patient"]["reference"] == patient["fullUrl"]
+    assert related["relationship"][0]["text"]
+    source = one(bundle, "QuestionnaireResponse")["source"]["reference"]
+    assert source == next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "RelatedPerson")
+    # the patient is the child or the other adult: their age, and the questions as they were asked
+    assert one(bundle, "Patient")["extension"][0]["valueQuantity"]["value"] == age
+    items = one(bundle, "QuestionnaireResponse")["item"]
+    assert [i["text"] for i in items] == [question_text(engine.knowledge, i["linkId"], "en", subject) for i in items]
+
+
+def test_a_consultation_for_oneself_names_no_related_person_and_no_source(
+    engine: Engine, finished: list[Consultation]
+) -> None:
+    bundle = export(engine, finished[0])
+    assert resources(bundle, "RelatedPerson") == []
+    assert "source" not in one(bundle, "QuestionnaireResponse")

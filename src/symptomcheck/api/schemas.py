@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from symptomcheck.services.codes import AnswerStatus, Language, QuestionKind, Sex, TriageLevel
+from symptomcheck.services.codes import AnswerStatus, Language, QuestionKind, Sex, Subject, TriageLevel
 
 # the names these sets had when they were Literals, kept for code written against them
 LanguageCode = Language
@@ -37,9 +37,16 @@ class AnswerBody(Strict):
 
 
 class CreateConsultation(Strict):
-    age: StrictInt = Field(ge=0, le=120, description="age in whole years")
-    sex: Sex = Field(description="F or M: the sex the statistics distinguish")
+    age: StrictInt = Field(
+        ge=0, le=120, description="the patient's age in whole years (a child's own age, under 16, for a child)"
+    )
+    sex: Sex = Field(description="F or M: the patient's sex, as the statistics distinguish it")
     language: Language = Language.EN
+    subject: Subject = Field(
+        default=Subject.SELF,
+        description="who the consultation is for: self (the person answering), child (their child, under 16) or "
+        "adult (another adult). Questions and advice are worded for them; age and sex are always the patient's",
+    )
     complaint: str = Field(
         min_length=1,
         max_length=200,
@@ -55,7 +62,9 @@ class CreateConsultation(Strict):
                 {"age": 54, "sex": "M", "language": "en", "complaint": "chest pain"},
                 {"age": 34, "sex": "F", "language": "en", "complaint": "cough and fever, no headache"},
                 {"age": 30, "sex": "F", "language": "zh", "complaint": "发烧"},
-                {"age": 8, "sex": "F", "language": "fr", "complaint": "E_91"},
+                {"age": 8, "sex": "F", "language": "fr", "complaint": "E_91", "subject": "child"},
+                {"age": 4, "sex": "M", "language": "en", "complaint": "fever", "subject": "child"},
+                {"age": 81, "sex": "F", "language": "zh", "complaint": "胸痛", "subject": "adult"},
             ]
         }
     )

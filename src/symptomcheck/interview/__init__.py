@@ -1,6 +1,6 @@
 """The consultation as a value, and the steps that move it forward."""
 
-from symptomcheck.interview.consultation import Consultation, ConsultationError, Turn
+from symptomcheck.interview.consultation import Consultation, ConsultationError, Subject, Turn, subject_of
 from symptomcheck.interview.interviewer import (
     StaleAnswerError,
     answer,
@@ -16,6 +16,7 @@ __all__ = [
     "Consultation",
     "ConsultationError",
     "StaleAnswerError",
+    "Subject",
     "Turn",
     "answer",
     "assess",
@@ -24,4 +25,5 @@ __all__ = [
     "resume",
     "said_with",
     "start",
+    "subject_of",
 ]

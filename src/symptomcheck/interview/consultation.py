@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from symptomcheck.engine.answers import Answer
@@ -16,6 +17,21 @@ from symptomcheck.knowledge import LANGUAGES, Language
 
 FORMAT_VERSION = 1
 MIN_AGE, MAX_AGE = 0, 120
+# a child is someone younger than this: at 16 a person can describe their own symptoms, and the service
+# then speaks of "another adult"
+CHILD_AGE_LIMIT = 16
+
+
+class Subject(StrEnum):
+    """Who the consultation is for: the person answering, their child, or another adult.
+
+    The age, sex and answers are always the patient's (the child's, for a child); the subject only changes
+    who answers for them, and so the wording of the questions and advice.
+    """
+
+    SELF = "self"
+    CHILD = "child"
+    ADULT = "adult"  # another adult, answered for by someone else
 
 
 class ConsultationError(ValueError):
@@ -38,6 +54,7 @@ class Consultation:
     # what else the person said with the complaint ("cough and fever": the fever; "no rash": the rash absent),
     # answered before the first question; going back never withdraws them
     findings: tuple[Turn, ...] = ()
+    subject: Subject = Subject.SELF
 
     def __post_init__(self) -> None:
         if isinstance(self.age, bool) or not isinstance(self.age, int) or not MIN_AGE <= self.age <= MAX_AGE:
@@ -48,6 +65,19 @@ class Consultation:
             raise ConsultationError(f"sex must be 'F' or 'M', not {self.sex!r}")
         if self.language not in LANGUAGES:
             raise ConsultationError(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
+        if not isinstance(self.subject, Subject):
+            accepted = ", ".join(s.value for s in Subject)
+            raise ConsultationError(f"subject must be one of {accepted}, not {self.subject!r}")
+        if self.subject is Subject.CHILD and self.age >= CHILD_AGE_LIMIT:
+            raise ConsultationError(
+                f"a consultation for a child needs the child's age, under {CHILD_AGE_LIMIT}, not {self.age}: "
+                f"for someone aged {CHILD_AGE_LIMIT} or more choose 'adult' (another adult) or 'self'"
+            )
+
+    @property
+    def for_someone_else(self) -> bool:
+        """True when the answers are given by someone else on the patient's behalf."""
+        return self.subject is not Subject.SELF
 
     @property
     def answers(self) -> list[tuple[str, Answer]]:
@@ -75,6 +105,7 @@ class Consultation:
             "age": self.age,
             "sex": self.sex,
             "language": self.language,
+            "subject": self.subject.value,
             "complaint": self.complaint,
             "turns": [{"evidence": t.evidence, **t.answer.to_json()} for t in self.turns],
             "findings": [{"evidence": t.evidence, **t.answer.to_json()} for t in self.findings],
@@ -101,6 +132,8 @@ class Consultation:
                 complaint=str(data["complaint"]),
                 turns=turns,
                 findings=findings,
+                # consultations stored before the subject existed were all for the person answering
+                subject=subject_of(data.get("subject", Subject.SELF.value)),
             )
         except (KeyError, TypeError, ValueError) as error:
             if isinstance(error, ConsultationError):
@@ -116,3 +149,13 @@ class Consultation:
         if not isinstance(data, dict):
             raise ConsultationError("not a stored consultation (expected a JSON object)")
         return cls.from_json(data)
+
+
+def subject_of(value: object) -> Subject:
+    """The subject named by `value` ("self", "child" or "adult"); refuse anything else with the accepted values."""
+    if isinstance(value, Subject):
+        return value
+    if isinstance(value, str) and value in Subject._value2member_map_:
+        return Subject(value)
+    accepted = ", ".join(s.value for s in Subject)
+    raise ConsultationError(f"subject must be one of {accepted}, not {value!r}")

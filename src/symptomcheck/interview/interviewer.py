@@ -7,7 +7,7 @@ import numpy as np
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.errors import AnswerError
-from symptomcheck.interview.consultation import Consultation, ConsultationError, Turn
+from symptomcheck.interview.consultation import Consultation, ConsultationError, Subject, Turn
 from symptomcheck.knowledge import EvidenceKind, Language
 
 
@@ -42,15 +42,26 @@ def complaint_prevalence(engine: Engine) -> dict[str, float]:
 
 
 def start(
-    engine: Engine, age: int, sex: str, language: Language, complaint: str, findings: tuple[Turn, ...] = ()
+    engine: Engine,
+    age: int,
+    sex: str,
+    language: Language,
+    complaint: str,
+    findings: tuple[Turn, ...] = (),
+    subject: Subject = Subject.SELF,
 ) -> Consultation:
-    """A new consultation from its complaint and what else was said with it (checked like any answer)."""
+    """A new consultation from its complaint and what else was said with it (checked like any answer).
+
+    `age` and `sex` are the patient's, whoever answers: a child's own age for a consultation for a child.
+    """
     if complaint not in complaints(engine):
         raise ConsultationError(
             f"{complaint!r} cannot start a consultation: give a symptom code (yes/no, not a history question) "
             "such as E_91 (fever), or search the complaints by text"
         )
-    consultation = Consultation(age=age, sex=sex, language=language, complaint=complaint, findings=findings)
+    consultation = Consultation(
+        age=age, sex=sex, language=language, complaint=complaint, findings=findings, subject=subject
+    )
     engine.validate(consultation.answers)
     return consultation
 

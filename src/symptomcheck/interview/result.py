@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment
-from symptomcheck.interview.wording import percent
+from symptomcheck.interview.consultation import Subject
+from symptomcheck.interview.wording import percent, question_text
 from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
 from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 
@@ -40,7 +41,11 @@ def answer_words(knowledge: KnowledgeBase, evidence: Evidence, given: Answer, la
 
 
 def triage_because(
-    knowledge: KnowledgeBase, assessment: Assessment, answers: Mapping[str, Answer], language: Language
+    knowledge: KnowledgeBase,
+    assessment: Assessment,
+    answers: Mapping[str, Answer],
+    language: Language,
+    subject: Subject = Subject.SELF,
 ) -> str:
     """Why the advice is what it is, in one sentence: the red-flag answer that set it, or the chance of the
     conditions behind it (the same chance the list shows for each of them)."""
@@ -49,7 +54,8 @@ def triage_because(
     if flags and triage.level.urgency > triage.by_conditions.urgency and flags[0].evidence in answers:
         evidence = knowledge.evidence(flags[0].evidence)
         said = answer_words(knowledge, evidence, answers[evidence.code], language)
-        return knowledge.message(language, "triage_because_flag", answer=said, question=evidence.question[language])
+        question = question_text(knowledge, evidence.code, language, subject)
+        return knowledge.message(language, "triage_because_flag", answer=said, question=question)
     names = LIST_SEPARATOR[language].join(
         knowledge.condition(code).name[language] for code in assessment.triage_conditions
     )

@@ -62,6 +62,12 @@ class KnowledgeBase:
     synonyms: tuple[Synonym, ...] = ()
     # complaint-led protocols (protocols/*.csv): families with their red-flag and core questions
     protocols: tuple[ComplaintFamily, ...] = ()
+    # questions in the third person where the rules of interview.wording cannot word them well
+    # (texts/third_person_questions.json): language -> subject ("child", "adult") -> evidence code -> text
+    third_person_questions: Mapping[Language, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    # the advice of each triage level said of the patient, for someone answering for a child or another
+    # adult (texts/advice.json, "levels_for_others"): subject -> level -> language -> advice
+    advice_for_others: Mapping[str, Mapping[TriageLevel, Mapping[Language, Advice]]] = field(default_factory=dict)
     _conditions_by_code: dict[str, Condition] = field(init=False, repr=False)
     _evidences_by_code: dict[str, Evidence] = field(init=False, repr=False)
 
@@ -69,9 +75,19 @@ class KnowledgeBase:
         object.__setattr__(self, "_conditions_by_code", {c.code: c for c in self.conditions})
         object.__setattr__(self, "_evidences_by_code", {e.code: e for e in self.evidences})
 
-    def message(self, language: Language, key: str, **values: object) -> str:
-        """An interface text in `language`, with its {placeholders} filled."""
-        return self.messages[language][key].format(**values)
+    def message(self, language: Language, key: str, subject: str = "self", **values: object) -> str:
+        """An interface text in `language`, with its {placeholders} filled.
+
+        For a consultation for someone else (`subject` "child" or "adult"), the text said of the patient
+        (key `key@subject`) when there is one: "Your age" becomes "Your child's age".
+        """
+        texts = self.messages[language]
+        return texts.get(f"{key}@{subject}", texts[key]).format(**values)
+
+    def advice_of(self, level: TriageLevel, language: Language, subject: str = "self") -> Advice:
+        """What `level` means, said to the patient, or of them to whoever answers for them."""
+        others = self.advice_for_others.get(subject)
+        return others[level][language] if others is not None else self.advice[level][language]
 
     def condition(self, code: str) -> Condition:
         try:

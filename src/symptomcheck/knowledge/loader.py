@@ -50,6 +50,8 @@ CURATION_FILE = "curation.json"
 TRIAGE_RULE_FILE = "triage_rule.csv"
 MESSAGES_FILE = "texts/messages.json"
 BODY_SITES_FILE = "body_sites.json"
+THIRD_PERSON_FILE = "texts/third_person_questions.json"
+OTHERS = ("child", "adult")  # the subjects of a consultation for someone else
 # every file matching this pattern adds synonyms, so a new set of evidences brings its own file
 SYNONYMS_PATTERN = "texts/synonyms*.csv"
 SYNONYM_COLUMNS = ("evidence", "language", "phrase", "values")
@@ -141,7 +143,10 @@ def _load(directory: Path) -> KnowledgeBase:
         raw_evidences,
         raw_conditions,
     )
+    third_person = _third_person(directory, {e.code for e in evidences})
     return KnowledgeBase(
+        third_person_questions=third_person,
+        advice_for_others=_advice_for_others(advice_file),
         conditions=conditions,
         evidences=evidences,
         triage=triage,
@@ -494,6 +499,37 @@ def _advice(data: Json) -> tuple[dict[TriageLevel, dict[Language, Advice]], Text
     disclaimer = _section(data, "disclaimer", ADVICE_FILE)
     texts = {lang: _text(disclaimer, lang, ADVICE_FILE, "disclaimer") for lang in LANGUAGES}
     return advice, Text(**texts)
+
+
+def _advice_for_others(data: Json) -> dict[str, dict[TriageLevel, dict[Language, Advice]]]:
+    """Every level's advice said of the patient, for each subject that is not the person answering."""
+    if "levels_for_others" not in data:
+        return {}
+    others = _section(data, "levels_for_others", ADVICE_FILE)
+    _refuse_unknown_keys(ADVICE_FILE, "levels_for_others", others, set(OTHERS))
+    out: dict[str, dict[TriageLevel, dict[Language, Advice]]] = {}
+    for subject in OTHERS:
+        advice, _ = _advice({"levels": _section(others, subject, ADVICE_FILE), "disclaimer": data["disclaimer"]})
+        out[subject] = advice
+    return out
+
+
+def _third_person(directory: Path, known: set[str]) -> dict[Language, dict[str, dict[str, str]]]:
+    """The override table of questions in the third person: only known subjects, languages and evidences."""
+    if not (directory / THIRD_PERSON_FILE).exists():
+        return {}
+    data = _read_json(directory, THIRD_PERSON_FILE)
+    table: dict[Language, dict[str, dict[str, str]]] = {}
+    for language in LANGUAGES:
+        by_subject = _section(data, language, THIRD_PERSON_FILE) if language in data else {}
+        _refuse_unknown_keys(THIRD_PERSON_FILE, language, by_subject, set(OTHERS))
+        table[language] = {}
+        for subject, texts in by_subject.items():
+            if not isinstance(texts, dict):
+                raise KnowledgeError(f"{THIRD_PERSON_FILE}: {language}.{subject} must map evidence codes to texts")
+            _refuse_unknown_keys(THIRD_PERSON_FILE, f"{language}.{subject}", texts, known)
+            table[language][subject] = {code: _text(texts, code, THIRD_PERSON_FILE, language) for code in texts}
+    return table
 
 
 def _red_flags(data: Json, evidences: Mapping[str, Evidence]) -> tuple[RedFlag, ...]:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from symptomcheck.engine.answers import AnswerStatus
 from symptomcheck.engine.assessment import StopReason
+from symptomcheck.interview import Subject
 from symptomcheck.knowledge import Language as LanguageCode
 from symptomcheck.knowledge import TriageLevel
 
@@ -22,6 +23,7 @@ __all__ = [
     "ReasonPurpose",
     "Sex",
     "StopReason",
+    "Subject",
     "TriageLevel",
 ]
 

@@ -34,7 +34,16 @@ from typing import Any
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.engine.errors import AnswerError
-from symptomcheck.interview import Consultation, ConsultationError, Turn, assess, complaints, said_with, start
+from symptomcheck.interview import (
+    Consultation,
+    ConsultationError,
+    Subject,
+    Turn,
+    assess,
+    complaints,
+    said_with,
+    start,
+)
 from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.knowledge import Language
@@ -148,10 +157,17 @@ def decode_cursor(cursor: str) -> Keyset:
     return at, id
 
 
-def request_digest(age: int, sex: str, language: str, complaint: str) -> str:
-    """SHA-256 of the creation request in a canonical form (the fields as validated, keys sorted)."""
+def request_digest(age: int, sex: str, language: str, complaint: str, subject: Subject = Subject.SELF) -> str:
+    """SHA-256 of the creation request in a canonical form (the fields as validated, keys sorted).
+
+    The subject is part of it only when it is not the default, so a request for oneself has the digest it had
+    before the subject existed (a retry that straddles the upgrade is still recognised as one).
+    """
+    fields: dict[str, object] = {"age": age, "sex": sex, "language": language, "complaint": complaint}
+    if subject is not Subject.SELF:
+        fields["subject"] = subject.value
     canonical = json.dumps(
-        {"age": age, "sex": sex, "language": language, "complaint": complaint},
+        fields,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -243,7 +259,13 @@ class ConsultationService:
         return Opening(starter, said_with(self.engine, starter, found))
 
     def start(
-        self, age: int, sex: str, language: Language, complaint: str, creation_key: str | None = None
+        self,
+        age: int,
+        sex: str,
+        language: Language,
+        complaint: str,
+        creation_key: str | None = None,
+        subject: Subject = Subject.SELF,
     ) -> tuple[Snapshot, bool]:
         """Create a consultation; with a creation key, a retried request returns the first one (created False).
 
@@ -254,15 +276,20 @@ class ConsultationService:
         """
         if creation_key is not None and not creation_key.isprintable():
             raise InvalidRequestError("the Idempotency-Key must be printable text of at most 200 characters")
+        if subject is Subject.CHILD:
+            try:  # before the complaint is looked at: the age is the first thing a person gets wrong here
+                Consultation(age=age, sex=sex, language=language, complaint=complaint, subject=subject)
+            except ConsultationError as error:
+                raise InvalidRequestError(str(error)) from None
         opening = self.opening(complaint, language)
-        digest = request_digest(age, sex, language, complaint)
+        digest = request_digest(age, sex, language, complaint, subject)
         if creation_key is not None:
             creation_key = hashlib.sha256(creation_key.encode("utf-8")).hexdigest()
             existing = self.repository.get_by_creation_key(creation_key)
             if existing is not None:
                 return self._retried(existing, digest), False
         try:
-            consultation = start(self.engine, age, sex, language, opening.complaint, opening.findings)
+            consultation = start(self.engine, age, sex, language, opening.complaint, opening.findings, subject)
         except (ConsultationError, AnswerError) as error:
             raise InvalidRequestError(str(error)) from None
         assessment = assess(self.engine, consultation)

@@ -13,9 +13,9 @@ from datetime import datetime
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment, StopReason
 from symptomcheck.engine.explain import Contribution
-from symptomcheck.interview import Consultation
+from symptomcheck.interview import Consultation, Subject
 from symptomcheck.interview.result import cannot_name_a_cause, earlier_note, symptom_advice, triage_because
-from symptomcheck.interview.wording import likelihood_key
+from symptomcheck.interview.wording import likelihood_key, question_text
 from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
 from symptomcheck.services.codes import Language as LanguageEnum
 from symptomcheck.services.codes import Likelihood, QuestionKind, ReasonPurpose, Sex
@@ -157,13 +157,14 @@ class ConsultationView:
     created: datetime
     updated: datetime
     language: LanguageEnum
-    age: int
+    age: int  # the patient's (a child's own age, when the consultation is for a child)
     sex: Sex
     complaint: TranscriptEntry
     turn: int  # number of answers after the complaint: send it back with the next answer
     finished: bool
     assessment: AssessmentView
     transcript: tuple[TranscriptEntry, ...] = field(default=())
+    subject: Subject = Subject.SELF  # who it is for: the questions and advice are worded for them
 
 
 def question_kind(evidence: Evidence) -> QuestionKind:
@@ -182,10 +183,16 @@ class Presenter:
         self.knowledge = knowledge
         self.max_questions = max_questions
 
-    def t(self, language: Language, key: str, **values: object) -> str:
-        return self.knowledge.message(language, key, **values)
+    def t(self, language: Language, key: str, subject: Subject = Subject.SELF, **values: object) -> str:
+        return self.knowledge.message(language, key, subject.value, **values)
 
-    def question(self, code: str, assessment: Assessment | None, language: Language) -> QuestionView:
+    def question_text(self, code: str, language: Language, subject: Subject = Subject.SELF) -> str:
+        """The question of `code` worded for who the consultation is for ("Does your child have…")."""
+        return question_text(self.knowledge, code, language, subject)
+
+    def question(
+        self, code: str, assessment: Assessment | None, language: Language, subject: Subject = Subject.SELF
+    ) -> QuestionView:
         evidence = self.knowledge.evidence(code)
         kind = question_kind(evidence)
         scale = None
@@ -206,8 +213,9 @@ class Presenter:
             why = assessment.question_reason
             names = LIST_SEPARATOR[language].join(self.knowledge.condition(c).name[language] for c in why.conditions)
             purpose = ReasonPurpose(why.purpose.value)
-            reason = Reason(purpose, self.t(language, _WHY[purpose], conditions=names), why.conditions)
-        return QuestionView(code, evidence.question[language], kind, options, scale, reason, regions)
+            reason = Reason(purpose, self.t(language, _WHY[purpose], subject, conditions=names), why.conditions)
+        text = self.question_text(code, language, subject)
+        return QuestionView(code, text, kind, options, scale, reason, regions)
 
     def answer_text(self, evidence: Evidence, given: Answer, language: Language) -> str:
         if given.status is AnswerStatus.UNKNOWN:
@@ -218,19 +226,26 @@ class Presenter:
             return self.t(language, "yes")
         return self.knowledge.describe_values(evidence, given.values, language)
 
-    def transcript_entry(self, turn: int | None, code: str, given: Answer, language: Language) -> TranscriptEntry:
+    def transcript_entry(
+        self, turn: int | None, code: str, given: Answer, language: Language, subject: Subject = Subject.SELF
+    ) -> TranscriptEntry:
         evidence = self.knowledge.evidence(code)
         return TranscriptEntry(
             turn,
             code,
-            evidence.question[language],
+            self.question_text(code, language, subject),
             given.status,
             given.values,
             self.answer_text(evidence, given, language),
         )
 
     def assessment(
-        self, assessment: Assessment, answers: list[tuple[str, Answer]], language: Language, said: int = 0
+        self,
+        assessment: Assessment,
+        answers: list[tuple[str, Answer]],
+        language: Language,
+        said: int = 0,
+        subject: Subject = Subject.SELF,
     ) -> AssessmentView:
         """`said`: how many answers came with the complaint (typed, not asked). The engine counts them against
         its question limit; the person's progress counts the questions asked, out of what the limit leaves."""
@@ -242,7 +257,8 @@ class Presenter:
             for c in contributions:
                 evidence = kb.evidence(c.evidence)
                 said = self.answer_text(evidence, given[c.evidence], language)
-                out.append(Explanation(c.evidence, evidence.question[language], said, round(c.weight, 3)))
+                text = self.question_text(c.evidence, language, subject)
+                out.append(Explanation(c.evidence, text, said, round(c.weight, 3)))
             return tuple(out)
 
         differential = tuple(
@@ -262,7 +278,7 @@ class Presenter:
             for ranked in assessment.differential
         )
         level = assessment.triage.level
-        advice = kb.advice[level][language]
+        advice = kb.advice_of(level, language, subject.value)
         unknown = assessment.should_stop and cannot_name_a_cause(assessment)
         triage = TriageView(
             level=level,
@@ -271,14 +287,14 @@ class Presenter:
             when_to_escalate=advice.when_to_escalate,
             emergency_now=assessment.emergency_likely,
             red_flags=tuple(
-                RedFlagView(flag.evidence, kb.evidence(flag.evidence).question[language], flag.level)
+                RedFlagView(flag.evidence, self.question_text(flag.evidence, language, subject), flag.level)
                 for flag in assessment.triage.red_flags
             ),
-            because=triage_because(kb, assessment, given, language),
+            because=triage_because(kb, assessment, given, language, subject),
             earlier=earlier_note(kb, assessment, language),
         )
         question = (
-            self.question(assessment.next_question, assessment, language)
+            self.question(assessment.next_question, assessment, language, subject)
             if assessment.next_question is not None
             else None
         )
@@ -291,7 +307,7 @@ class Presenter:
             differential=differential,
             triage=triage,
             disclaimer=kb.disclaimer[language],
-            unknown_cause=self.t(language, "unknown_cause") if unknown else None,
+            unknown_cause=self.t(language, "unknown_cause", subject) if unknown else None,
             symptom_advice=symptom_advice(kb, assessment, language) if unknown else (),
         )
 
@@ -306,6 +322,7 @@ class Presenter:
     ) -> ConsultationView:
         lang = language or consultation.language
         answers = consultation.answers
+        who = consultation.subject
         return ConsultationView(
             id=id,
             created=created,
@@ -313,12 +330,13 @@ class Presenter:
             language=LanguageEnum(lang),
             age=consultation.age,
             sex=Sex(consultation.sex),
-            complaint=self.transcript_entry(None, consultation.complaint, Answer.yes(), lang),
+            complaint=self.transcript_entry(None, consultation.complaint, Answer.yes(), lang, who),
             turn=consultation.questions_asked,
             finished=assessment.should_stop,
-            assessment=self.assessment(assessment, answers, lang, said=len(consultation.findings)),
+            assessment=self.assessment(assessment, answers, lang, said=len(consultation.findings), subject=who),
             transcript=(
-                *(self.transcript_entry(None, t.evidence, t.answer, lang) for t in consultation.findings),
-                *(self.transcript_entry(n, t.evidence, t.answer, lang) for n, t in enumerate(consultation.turns)),
+                *(self.transcript_entry(None, t.evidence, t.answer, lang, who) for t in consultation.findings),
+                *(self.transcript_entry(n, t.evidence, t.answer, lang, who) for n, t in enumerate(consultation.turns)),
             ),
+            subject=who,
         )

@@ -3,10 +3,12 @@
 Pure of HTTP: it takes the text a person sent (with a hash of their OpenID and the message's key) and returns
 the text to reply. The stages, in order::
 
-    age -> sex -> complaint -> [choose_complaint] -> interview -> done
-                                                     (one question per message)
+    subject -> age -> sex -> complaint -> [choose_complaint] -> interview -> done
+                                                                (one question per message)
 
-The first message of a new person gets the welcome and the age question. A complaint matching one symptom
+The first message of a new person gets the welcome and the question of who the consultation is for (1 myself,
+2 my child, 3 another adult): the age and sex asked next are the patient's, and every question after it is
+worded for them ("孩子是否发烧？"). A complaint matching one symptom
 clearly starts the consultation; several close matches are numbered for the person to pick. Commands work at
 any stage: restart (重新开始), back (返回), help (帮助), a language (中文 / English / français).
 
@@ -29,6 +31,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from symptomcheck.interview import Subject
+from symptomcheck.interview.consultation import CHILD_AGE_LIMIT
 from symptomcheck.knowledge import Language
 from symptomcheck.services.consultations import COMPLAINT_MATCH, ConsultationService, Snapshot, utc_now
 from symptomcheck.services.errors import ConcurrentUpdateError, InvalidRequestError, NotFoundError, StaleAnswerError
@@ -47,6 +51,8 @@ from symptomcheck.services.wechat_replies import Replies
 from symptomcheck.services.wechat_repository import Conversation, WeChatRepository
 
 MAX_ATTEMPTS = 5
+# who the consultation is for, by the number replied (1 myself, 2 my child, 3 another adult)
+SUBJECTS = (Subject.SELF, Subject.CHILD, Subject.ADULT)
 # a stored reply only serves WeChat's retries (seconds) within the protocol's 5-minute replay window; it holds
 # health texts, so it is kept an hour, not for the whole retention
 REPLIES_KEPT = timedelta(hours=1)
@@ -180,7 +186,7 @@ class WeChatService:
                 self._erase_consultation(c)  # a new consultation starts: the old one is not kept behind
                 fresh = c.restarted()
                 note = self.replies.t(fresh.language, "wechat_restarted")
-                return Step(fresh, self.replies.prompt(fresh.language, "wechat_age_prompt", note), applied=True)
+                return Step(fresh, self.replies.prompt(fresh.language, "wechat_subject_prompt", note), applied=True)
             case "help":
                 return self._prompt(c, with_help=True)
             case "back" if self._choosing_site(c):
@@ -194,6 +200,8 @@ class WeChatService:
             case _:
                 pass
         match c.stage:
+            case "subject":
+                return self._on_subject(c, text)
             case "age":
                 return self._on_age(c, text)
             case "sex":
@@ -218,21 +226,29 @@ class WeChatService:
                 self.consultations.delete(c.consultation_id)
 
     def _t(self, c: Conversation, key: str, **values: object) -> str:
-        return self.replies.t(c.language, key, **values)
+        return self.replies.t(c.language, key, c.subject, **values)
+
+    def _on_subject(self, c: Conversation, text: str) -> Step:
+        chosen = parse_choice(text, len(SUBJECTS))
+        if chosen is None:
+            return self._prompt(c, self._t(c, "wechat_subject_invalid"))
+        moved = c.moved(stage="age", subject=SUBJECTS[chosen])
+        return Step(moved, self.replies.prompt(c.language, "wechat_age_prompt", subject=moved.subject))
 
     def _on_age(self, c: Conversation, text: str) -> Step:
         age = parse_age(text)
-        if age is None:
+        # the patient's age: a child's is under 16 (someone older is "another adult")
+        if age is None or (c.subject is Subject.CHILD and age >= CHILD_AGE_LIMIT):
             return self._prompt(c, self._t(c, "age_invalid"))
         moved = c.moved(stage="sex", age=age)
-        return Step(moved, self.replies.prompt(c.language, "wechat_sex_prompt"))
+        return Step(moved, self.replies.prompt(c.language, "wechat_sex_prompt", subject=c.subject))
 
     def _on_sex(self, c: Conversation, text: str) -> Step:
         sex = parse_sex(text)
         if sex is None:
             return self._prompt(c, self._t(c, "wechat_sex_invalid"))
         moved = c.moved(stage="complaint", sex=sex)
-        return Step(moved, self.replies.prompt(c.language, "complaint_prompt"))
+        return Step(moved, self.replies.prompt(c.language, "complaint_prompt", subject=c.subject))
 
     def _on_complaint(self, c: Conversation, text: str, message_key: str | None) -> Step:
         found = self.consultations.parser.parse(text, c.language)
@@ -243,21 +259,22 @@ class WeChatService:
         matches = self.consultations.search.search(text, limit=MAX_CANDIDATES)
         if not matches:
             moved = c.moved(stage="complaint", candidates=())
-            return Step(moved, self.replies.prompt(c.language, "complaint_prompt", self._t(c, "complaint_none")))
+            none = self._t(c, "complaint_none")
+            return Step(moved, self.replies.prompt(c.language, "complaint_prompt", none, c.subject))
         best = matches[0]
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         if best.score >= COMPLAINT_MATCH and best.score - runner_up >= CLEAR_LEAD:
             return self._start(c, best.evidence, message_key)
         candidates = tuple(m.evidence for m in matches)
         moved = c.moved(stage="choose_complaint", candidates=candidates)
-        return Step(moved, self.replies.complaint_choices(c.language, candidates))
+        return Step(moved, self.replies.complaint_choices(c.language, candidates, subject=c.subject))
 
     def _start(self, c: Conversation, complaint: str, message_key: str | None) -> Step:
         """Start from an evidence code, or from the words typed (the service parses them; nothing is stored)."""
         assert c.age is not None and c.sex is not None
         # the message key makes the start idempotent: a duplicate of this message gets the same consultation
         key = f"wechat:{c.openid_hash[:32]}:{message_key}" if message_key is not None else None
-        snapshot, _ = self.consultations.start(c.age, c.sex, c.language, complaint, creation_key=key)
+        snapshot, _ = self.consultations.start(c.age, c.sex, c.language, complaint, creation_key=key, subject=c.subject)
         started = c.moved(candidates=(), consultation_id=snapshot.stored.id, question=None, turn=0, warned=False)
         return self._present(started, snapshot, applied=True)
 
@@ -267,7 +284,7 @@ class WeChatService:
             return self._expired(c)
         if c.question is None:
             return self._present(c, snapshot)
-        question = self.consultations.presenter.question(c.question, None, c.language)
+        question = self.consultations.presenter.question(c.question, None, c.language, c.subject)
         if question.regions:
             # a body-site question: `page` is 0 at the menu of regions, n at the sites of region n
             if 0 < c.page <= len(question.regions):
@@ -300,8 +317,10 @@ class WeChatService:
     def _back(self, c: Conversation) -> Step:
         went_back = self._t(c, "went_back")
         match c.stage:
-            case "age":
+            case "subject":
                 return self._prompt(c, self._t(c, "nothing_to_go_back"))
+            case "age":
+                return self._prompt(c.moved(stage="subject"), went_back)
             case "sex":
                 return self._prompt(c.moved(stage="age"), went_back)
             case "complaint":
@@ -314,7 +333,7 @@ class WeChatService:
         if c.turn == 0:  # before the first question is only the complaint: ask it again, in a new consultation
             self._erase_consultation(c)
             moved = c.moved(stage="complaint", consultation_id=None, question=None, turn=0, warned=False)
-            return Step(moved, self.replies.prompt(c.language, "complaint_prompt", went_back), applied=True)
+            return Step(moved, self.replies.prompt(c.language, "complaint_prompt", went_back, c.subject), applied=True)
         try:
             snapshot = self.consultations.back(c.consultation_id, c.turn)
         except StaleAnswerError:
@@ -336,14 +355,16 @@ class WeChatService:
         """Ask again what the stage asks (after ``note``), with the help before it if asked."""
         language = c.language
         match c.stage:
+            case "subject":
+                reply = self.replies.prompt(language, "wechat_subject_prompt", note)
             case "age":
-                reply = self.replies.prompt(language, "wechat_age_prompt", note)
+                reply = self.replies.prompt(language, "wechat_age_prompt", note, c.subject)
             case "sex":
-                reply = self.replies.prompt(language, "wechat_sex_prompt", note)
+                reply = self.replies.prompt(language, "wechat_sex_prompt", note, c.subject)
             case "complaint":
-                reply = self.replies.prompt(language, "complaint_prompt", note)
+                reply = self.replies.prompt(language, "complaint_prompt", note, c.subject)
             case "choose_complaint":
-                reply = self.replies.complaint_choices(language, c.candidates, note)
+                reply = self.replies.complaint_choices(language, c.candidates, note, c.subject)
             case "interview" | "done":
                 snapshot = self._snapshot(c)
                 if snapshot is None:
@@ -361,7 +382,7 @@ class WeChatService:
         assessment = view.assessment
         if view.finished or assessment.question is None:
             moved = c.moved(stage="done", consultation_id=view.id, question=None, turn=view.turn, page=0)
-            return Step(moved, self.replies.result(c.language, assessment, note), applied)
+            return Step(moved, self.replies.result(c.language, assessment, note, view.subject), applied)
         question = assessment.question.id
         page = c.page if (question, view.turn) == (c.question, c.turn) else 0
         warn = assessment.triage.emergency_now and not c.warned
@@ -373,7 +394,7 @@ class WeChatService:
             page=page,
             warned=c.warned or warn,
         )
-        return Step(moved, self.replies.question(c.language, assessment, page, note, warn), applied)
+        return Step(moved, self.replies.question(c.language, assessment, page, note, warn, view.subject), applied)
 
     def _resync(self, c: Conversation, note: str) -> Step:
         """The consultation moved on without this conversation (a concurrent message): show where it is now."""
@@ -391,6 +412,7 @@ class WeChatService:
     def _expired(self, c: Conversation) -> Step:
         """The consultation is gone (erased after the retention period): start again from the complaint."""
         known = c.age is not None and c.sex is not None
-        moved = c.restarted().moved(stage="complaint", age=c.age, sex=c.sex) if known else c.restarted()
-        key = "complaint_prompt" if known else "wechat_age_prompt"
-        return Step(moved, self.replies.prompt(c.language, key, self._t(c, "wechat_expired")))
+        restarted = c.restarted()
+        moved = restarted.moved(stage="complaint", subject=c.subject, age=c.age, sex=c.sex) if known else restarted
+        key = "complaint_prompt" if known else "wechat_subject_prompt"
+        return Step(moved, self.replies.prompt(c.language, key, self._t(c, "wechat_expired"), moved.subject))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from symptomcheck.interview import Subject
+from symptomcheck.interview.wording import question_text
 from symptomcheck.knowledge import KnowledgeBase, Language
 from symptomcheck.services.views import AssessmentView, Option, QuestionView, TriageView
 from symptomcheck.services.wechat_input import options_outside_regions
@@ -64,8 +66,8 @@ class Replies:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
 
-    def t(self, language: Language, key: str, **values: object) -> str:
-        return self.knowledge.message(language, key, **values)
+    def t(self, language: Language, key: str, subject: Subject = Subject.SELF, **values: object) -> str:
+        return self.knowledge.message(language, key, subject.value, **values)
 
     def welcome(self, language: Language, subscribed: bool = False) -> str:
         return fit(
@@ -74,24 +76,28 @@ class Replies:
                 Segment(self.t(language, "welcome")),
                 Segment(self.t(language, "wechat_languages"), 1),
                 Segment(self.knowledge.disclaimer[language], 1),
-                Segment(self.t(language, "wechat_age_prompt")),
+                Segment(self.t(language, "wechat_subject_prompt")),
             ]
         )
 
-    def prompt(self, language: Language, key: str, note: str = "") -> str:
-        return fit([Segment(note), Segment(self.t(language, key))])
+    def prompt(self, language: Language, key: str, note: str = "", subject: Subject = Subject.SELF) -> str:
+        return fit([Segment(note), Segment(self.t(language, key, subject))])
 
-    def complaint_choices(self, language: Language, candidates: Sequence[str], note: str = "") -> str:
+    def complaint_choices(
+        self, language: Language, candidates: Sequence[str], note: str = "", subject: Subject = Subject.SELF
+    ) -> str:
         lines = [
-            f"{n}. {self.knowledge.evidence(code).question[language]}" for n, code in enumerate(candidates, start=1)
+            f"{n}. {question_text(self.knowledge, code, language, subject)}"
+            for n, code in enumerate(candidates, start=1)
         ]
-        return fit([Segment(note, 1), Segment(self.t(language, "wechat_complaint_choose")), Segment("\n".join(lines))])
+        choose = self.t(language, "wechat_complaint_choose", subject)
+        return fit([Segment(note, 1), Segment(choose), Segment("\n".join(lines))])
 
     def help(self, language: Language, then: str) -> str:
         return fit([Segment(self.t(language, "wechat_help")), Segment(then, 1)])
 
-    def emergency(self, language: Language, triage: TriageView) -> str:
-        return f"⚠️ {self.t(language, 'emergency_now')}\n{triage.title}"
+    def emergency(self, language: Language, triage: TriageView, subject: Subject = Subject.SELF) -> str:
+        return f"⚠️ {self.t(language, 'emergency_now', subject)}\n{triage.title}"
 
     def question(
         self,
@@ -100,6 +106,7 @@ class Replies:
         page: int = 0,
         note: str = "",
         warn: bool = False,
+        subject: Subject = Subject.SELF,
     ) -> str:
         """The current question, numbered answers and how to reply; ``warn`` puts the emergency advice first.
 
@@ -110,7 +117,8 @@ class Replies:
         assert question is not None
         segments = []
         if warn:
-            segments += [Segment(self.emergency(language, assessment.triage)), Segment(assessment.triage.action, 3)]
+            warning = self.emergency(language, assessment.triage, subject)
+            segments += [Segment(warning), Segment(assessment.triage.action, 3)]
         elif assessment.triage.emergency_now:
             segments.append(Segment(f"⚠️ {assessment.triage.title}"))
         segments.append(Segment(note, 2))
@@ -154,7 +162,9 @@ class Replies:
         lines += [f"{n}. {region.text}" for n, region in enumerate(question.regions, start=len(others) + 1)]
         return [Segment(question.text), Segment("\n".join(lines)), Segment(self.t(language, "wechat_answer_region"))]
 
-    def result(self, language: Language, assessment: AssessmentView, note: str = "") -> str:
+    def result(
+        self, language: Language, assessment: AssessmentView, note: str = "", subject: Subject = Subject.SELF
+    ) -> str:
         """Triage first (the emergency warning before it, if any), then the likely conditions, the disclaimer.
 
         The advice, the most likely condition and the disclaimer are always there; less likely conditions are
@@ -162,17 +172,19 @@ class Replies:
         """
         conditions = assessment.differential[:MAX_CONDITIONS]
         for count in range(len(conditions), 1, -1):
-            text = fit(self._result(language, assessment, note, count))
+            text = fit(self._result(language, assessment, note, count, subject))
             if utf8_length(text) <= MAX_REPLY_BYTES:
                 return text
-        return fit(self._result(language, assessment, note, min(1, len(conditions))))
+        return fit(self._result(language, assessment, note, min(1, len(conditions)), subject))
 
-    def _result(self, language: Language, assessment: AssessmentView, note: str, count: int) -> list[Segment]:
+    def _result(
+        self, language: Language, assessment: AssessmentView, note: str, count: int, subject: Subject
+    ) -> list[Segment]:
         triage = assessment.triage
         colon = COLON[language]
         segments = [Segment(note, 4), Segment(f"【{self.t(language, 'result_title')}】")]
         if triage.emergency_now:
-            segments.append(Segment(f"⚠️ {self.t(language, 'emergency_now')}"))
+            segments.append(Segment(f"⚠️ {self.t(language, 'emergency_now', subject)}"))
         segments.append(Segment(f"{self.t(language, 'triage_title')}{colon}{triage.title}\n{triage.action}"))
         segments.append(Segment(f"{self.t(language, 'when_to_escalate')}{colon}{triage.when_to_escalate}"))
         if triage.because:

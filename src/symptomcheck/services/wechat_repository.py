@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol
 
+from symptomcheck.interview import Subject
 from symptomcheck.knowledge import Language
 
-Stage = Literal["age", "sex", "complaint", "choose_complaint", "interview", "done"]
-STAGES: tuple[Stage, ...] = ("age", "sex", "complaint", "choose_complaint", "interview", "done")
+Stage = Literal["subject", "age", "sex", "complaint", "choose_complaint", "interview", "done"]
+STAGES: tuple[Stage, ...] = ("subject", "age", "sex", "complaint", "choose_complaint", "interview", "done")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,10 @@ class Conversation:
     """
 
     openid_hash: str
-    stage: Stage = "age"
+    stage: Stage = "subject"  # who it is for comes first: it words the age and sex questions after it
     language: Language = "zh"
+    # conversations stored before the subject was asked are for the person writing
+    subject: Subject = Subject.SELF
     age: int | None = None
     sex: str | None = None
     candidates: tuple[str, ...] = ()  # complaint codes offered for the person to choose from

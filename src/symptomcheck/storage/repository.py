@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
-from symptomcheck.interview import Consultation, Turn
+from symptomcheck.interview import Consultation, Turn, subject_of
 from symptomcheck.services.repository import DuplicateKeyError, Keyset, StoredConsultation, Summary
 from symptomcheck.storage.database import check_schema
 from symptomcheck.storage.tables import AnswerRow, ConsultationRow
@@ -44,6 +44,7 @@ def _stored(row: ConsultationRow, answers: Sequence[AnswerRow]) -> StoredConsult
         complaint=row.complaint,
         turns=turns,
         findings=findings,
+        subject=subject_of(row.subject),
     )
     return StoredConsultation(
         id=row.id,
@@ -79,6 +80,7 @@ class SqlConsultationRepository:
             sex=consultation.sex,
             language=consultation.language,
             complaint=consultation.complaint,
+            subject=consultation.subject.value,
             finished=summary.finished,
             triage_level=summary.triage_level,
             creation_key=creation_key,

@@ -1,14 +1,14 @@
 """The tables: one row per consultation (who, language, summary, version) and one row per answer.
 
-No name, contact or free text is stored: a consultation is age, sex, language, the complaint's evidence
-code and the coded answers.
+No name, contact or free text is stored: a consultation is age, sex, language, who it is for (the person
+answering, a child or another adult), the complaint's evidence code and the coded answers.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, SmallInteger, String, Text, TypeDecorator
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, SmallInteger, String, Text, TypeDecorator, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +47,8 @@ class ConsultationRow(Base):
     sex: Mapped[str] = mapped_column(String(1))
     language: Mapped[str] = mapped_column(String(8))
     complaint: Mapped[str] = mapped_column(String(16))
+    # who it is for (self, child, adult): age and sex are always the patient's; rows from before it are 'self'
+    subject: Mapped[str] = mapped_column(String(8), server_default=text("'self'"), default="self")
     finished: Mapped[bool] = mapped_column(Boolean)
     triage_level: Mapped[str] = mapped_column(String(32))
     creation_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # SHA-256 of the Idempotency-Key

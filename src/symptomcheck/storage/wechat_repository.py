@@ -10,6 +10,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from symptomcheck.interview import Subject
 from symptomcheck.services.wechat_repository import STAGES, Conversation
 from symptomcheck.storage.tables import WeChatConversationRow, WeChatMessageRow
 
@@ -17,6 +18,7 @@ from symptomcheck.storage.tables import WeChatConversationRow, WeChatMessageRow
 def _data(conversation: Conversation) -> str:
     data: dict[str, Any] = {
         "language": conversation.language,
+        "subject": conversation.subject.value,
         "age": conversation.age,
         "sex": conversation.sex,
         "candidates": list(conversation.candidates),
@@ -30,11 +32,13 @@ def _data(conversation: Conversation) -> str:
 
 def _conversation(row: WeChatConversationRow) -> Conversation:
     data = json.loads(row.data)
-    stage = row.stage if row.stage in STAGES else "age"  # a stage this version does not know: start again
+    stage = row.stage if row.stage in STAGES else "subject"  # a stage this version does not know: start again
     return Conversation(
         openid_hash=row.openid_hash,
         stage=stage,  # narrowed to a Stage by the check against STAGES just above
         language=data.get("language", "zh"),
+        # stored before the subject was asked: for the person writing
+        subject=Subject(data["subject"]) if data.get("subject") in Subject._value2member_map_ else Subject.SELF,
         age=data.get("age"),
         sex=data.get("sex"),
         candidates=tuple(data.get("candidates", ())),

@@ -118,7 +118,9 @@ def create(
         ),
     ] = None,
 ) -> ConsultationView:
-    snapshot, created = service.start(body.age, body.sex.value, body.language.code, body.complaint, idempotency_key)
+    snapshot, created = service.start(
+        body.age, body.sex.value, body.language.code, body.complaint, idempotency_key, body.subject
+    )
     if created:
         metrics.consultations.labels(body.language.value).inc()
     else:

@@ -41,7 +41,7 @@ function uniqueKey() {
 
 const consultation = (id) => `/v1/consultations/${encodeURIComponent(id)}`;
 
-/** Starts a consultation: {age, sex, language, complaint}. A retry never makes a second one. */
+/** Starts a consultation: {age, sex, language, complaint, subject}. A retry never makes a second one. */
 export function start(fields, key = uniqueKey()) {
   return call("POST", "/v1/consultations", fields, { "Idempotency-Key": key });
 }

@@ -1,14 +1,21 @@
-// The start form: age, sex and the first complaint, typed freely with suggestions as one types (an ARIA 1.2
+// The start form: who it is for, age, sex and the first complaint, typed freely with suggestions as one types (an ARIA 1.2
 // combobox: arrow keys move through the suggestions, Enter chooses one, Escape closes them).
 
 import * as api from "./api.js";
 import { h } from "./dom.js";
 import { language, t } from "./i18n.js";
 
+// the labels of the start form for who the consultation is for: the age and complaint are the patient's
+const SUBJECT_LABELS = {
+  self: { age: "age_label", complaint: "complaint_label" },
+  child: { age: "age_label_child", complaint: "complaint_label_child" },
+  adult: { age: "age_label_adult", complaint: "complaint_label_adult" },
+};
+
 const SEARCH_DELAY_MS = 150;
 
 export class StartForm {
-  /** onStart({age, sex, complaint}) sends the form; it returns a promise. */
+  /** onStart({age, sex, complaint, subject}) sends the form; it returns a promise. */
   constructor(form, onStart) {
     this.form = form;
     this.onStart = onStart;
@@ -32,6 +39,9 @@ export class StartForm {
     this.complaint.addEventListener("keydown", (event) => this.key(event));
     this.complaint.addEventListener("blur", () => window.setTimeout(() => this.close(), 150));
     this.age.addEventListener("input", () => this.clearError("age"));
+    for (const radio of form.querySelectorAll("input[name=subject]")) {
+      radio.addEventListener("change", () => this.wordFor(radio.value));
+    }
     for (const radio of form.querySelectorAll("input[name=sex]")) {
       radio.addEventListener("change", () => this.clearError("sex"));
     }
@@ -176,6 +186,17 @@ export class StartForm {
     }
   }
 
+  /** Words the age and complaint labels for who the consultation is for ("Your child's age"). */
+  wordFor(subject) {
+    const keys = SUBJECT_LABELS[subject] ?? SUBJECT_LABELS.self;
+    for (const field of ["age", "complaint"]) {
+      const label = this.form.querySelector(`label[for=${field}]`);
+      label.dataset.i18n = keys[field]; // a change of language then words it the same way
+      label.textContent = t(keys[field]);
+    }
+    this.clearError("age");
+  }
+
   showError(field, key) {
     this.errors[field] = key;
     const message = this.form.querySelector(`#${field}-error`);
@@ -200,9 +221,12 @@ export class StartForm {
     const ageText = this.age.value.trim();
     const age = Number(ageText);
     const sex = this.form.querySelector("input[name=sex]:checked");
+    const subject = this.form.querySelector("input[name=subject]:checked")?.value ?? "self";
     const words = this.complaint.value.trim();
     const invalid = [];
     if (!/^\d{1,3}$/.test(ageText) || age > 120) invalid.push(["age", "age_invalid", this.age]);
+    // the age is the patient's: a child's is under 16 (someone older is "another adult")
+    else if (subject === "child" && age >= 16) invalid.push(["age", "age_child_invalid", this.age]);
     else this.clearError("age");
     if (!sex) invalid.push(["sex", "sex_invalid", this.form.querySelector("input[name=sex]")]);
     else this.clearError("sex");
@@ -214,6 +238,6 @@ export class StartForm {
     }
     this.close();
     const complaint = this.chosen && this.chosen.text === words ? this.chosen.id : words;
-    await this.onStart({ age, sex: sex.value, complaint });
+    await this.onStart({ age, sex: sex.value, complaint, subject });
   }
 }
