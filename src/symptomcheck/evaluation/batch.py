@@ -5,7 +5,7 @@ Kept apart from the report and plotting code so that a worker process starts wit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
 from symptomcheck.evaluation.simulate import derived_answers, simulate
+from symptomcheck.evaluation.stability import interview_flip
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, default_knowledge
 from symptomcheck.model import load_model
 from symptomcheck.model.artifact import FloatArray
@@ -30,6 +31,7 @@ class ChunkResult:
     asked: list[frozenset[str]]
     advice_urgency: np.ndarray  # (n,)
     top_by_turn: np.ndarray  # (n, max_turns + 1)
+    flipped_urgency: np.ndarray  # (n,) the advice with the least-weight answer flipped, -1 without one
 
 
 _engine: Engine | None = None
@@ -60,29 +62,55 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     )
     p = normalise(interviews.log_posterior)
     urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
+    flip = interview_flip(tables, interviews)
+    flipped_log_posterior = interviews.log_posterior - flip.log_likelihood_given + flip.log_likelihood_flipped
+    flipped = batch_urgency(normalise(flipped_log_posterior), tables.level_urgency, engine.knowledge.triage_thresholds)
     asked_codes = []
-    flagged = {flag.evidence for flag in engine.knowledge.red_flags}
     for n, patient in enumerate(patients):
         codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
         asked_codes.append(codes)
-        answered = (codes | {patient.initial_evidence}) & flagged
-        answers = {code: answer_of(engine.knowledge, patient, code) for code in answered}
-        if not raised_red_flags(engine.knowledge.red_flags, answers):
+        ordered = [patient.initial_evidence] + [tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0]
+        raised = _red_flag_urgency(engine, patient, ordered, interviews.log_posterior[n])
+        urgency[n] = max(int(urgency[n]), raised)
+        q, answer = int(flip.question[n]), flip.answer[n]
+        if q < 0 or answer is None:
+            flipped[n] = -1
             continue
-        codes_in_order = [patient.initial_evidence] + [
-            tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0
-        ]
-        ordered = [(code, answer_of(engine.knowledge, patient, code)) for code in codes_in_order]
-        decision = triage_of_interview(
-            interviews.log_posterior[n],
-            ordered,
-            [tables.answer_log_likelihood(tables.evidence_index(code), answer) for code, answer in ordered],
-            tables.level_urgency,
-            engine.knowledge.triage_thresholds,
-            engine.knowledge.red_flags,
-        )
-        urgency[n] = max(int(urgency[n]), decision.level.urgency)
-    return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn)
+        changed = {tables.evidences[q]: answer}
+        raised = _red_flag_urgency(engine, patient, ordered, flipped_log_posterior[n], changed)
+        flipped[n] = max(int(flipped[n]), raised)
+    return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn, flipped)
+
+
+def _red_flag_urgency(
+    engine: Engine,
+    patient: Patient,
+    ordered: Sequence[str],
+    log_posterior: FloatArray,
+    changed: Mapping[str, Answer] | None = None,
+) -> int:
+    """The urgency the engine's triage gives an interview (its codes in order, answered from the record but for
+    `changed`) when a red flag is raised; -1 when none is (the probability rule alone decides, as vectorised)."""
+    knowledge, tables = engine.knowledge, engine.tables
+    changed = changed or {}
+    flagged = {flag.evidence for flag in knowledge.red_flags}
+
+    def answer(code: str) -> Answer:
+        return changed[code] if code in changed else answer_of(knowledge, patient, code)
+
+    answers = {code: answer(code) for code in set(ordered) & flagged}
+    if not raised_red_flags(knowledge.red_flags, answers):
+        return -1
+    answered = [(code, answer(code)) for code in ordered]
+    decision = triage_of_interview(
+        log_posterior,
+        answered,
+        [tables.answer_log_likelihood(tables.evidence_index(code), a) for code, a in answered],
+        tables.level_urgency,
+        knowledge.triage_thresholds,
+        knowledge.red_flags,
+    )
+    return decision.level.urgency
 
 
 def answer_of(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:
