@@ -470,6 +470,14 @@ def calibrate(
         int, typer.Option("--sample", min=0, help="Training visits the temperature is fitted on; 0 means all.")
     ] = 100_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="likelihood: the engine's temperature (multiplies the log-likelihoods); posterior: a power of "
+            "the posterior, p ** t renormalised (monotone, for the probabilities shown).",
+        ),
+    ] = "likelihood",
 ) -> None:
     """Fit the posterior temperature (the ECE of the top outcome's probability at its least) on the training
     years of the visit records, and print it with the ECE before and after, on those years and held out."""
@@ -478,6 +486,9 @@ def calibrate(
     from symptomcheck.model.broad import VisitCounts
     from symptomcheck.visits import parse_years, read_visits
 
+    if method not in ("likelihood", "posterior"):
+        _fail(f"--method must be likelihood or posterior, not {method!r}")
+    posterior = method == "posterior"
     knowledge = default_knowledge()
     try:
         held_out = parse_years(holdout_years)
@@ -487,14 +498,16 @@ def calibrate(
         if not len(training):
             _fail(f"{visits}: no visit outside {holdout_years} has a reason in the vocabulary and a diagnosis")
         counts = VisitCounts(knowledge)
-        fitted = fit_temperature(tables, counts, training, progress=err.print)
+        fitted = fit_temperature(tables, counts, training, progress=err.print, posterior=posterior)
         err.print("reading the held-out years")
         held = judged_cases(read_visits(visits, years=held_out), knowledge)
-        on_held_out = scan(tables, counts, held, {fitted.temperature_before, fitted.temperature}) if len(held) else {}
+        chosen = {fitted.temperature_before, fitted.temperature}
+        on_held_out = scan(tables, counts, held, chosen, posterior) if len(held) else {}
     except (VisitFileError, ModelError, KnowledgeError, ValueError) as error:
         _fail(str(error))
     before, after = fitted.temperature_before, fitted.temperature
     result = {
+        "method": method,
         "temperature_before": before,
         "temperature": after,
         "training": {

@@ -65,3 +65,21 @@ def _top(log_p: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p /= p.sum(axis=1, keepdims=True)
     top = p.argmax(axis=1)
     return p[np.arange(len(p)), top], top == truth
+
+
+def test_the_posterior_recalibration_picks_the_power_that_minimises_the_ece_and_keeps_the_ranking() -> None:
+    """Cases drawn from p ** 0.5 (renormalised), p the posterior at temperature 1: the scan of the power of
+    the posterior lands next to 0.5, and a power never changes which condition is on top."""
+    rng = np.random.default_rng(2)
+    n, d = 40_000, 6
+    log_prior = np.log(rng.dirichlet(np.ones(d) * 2, size=n))
+    log_likelihood = rng.normal(0.0, 2.0, size=(n, d))
+    truth_p = np.exp(0.5 * (log_prior + log_likelihood))
+    truth_p /= truth_p.sum(axis=1, keepdims=True)
+    truth = (truth_p.cumsum(axis=1) > rng.uniform(size=(n, 1))).argmax(axis=1)
+    scan = TemperatureScan(tuple(float(t) for t in np.round(np.arange(0.1, 2.01, 0.1), 2)), posterior_at=1.0)
+    scan.add(log_prior, log_likelihood, truth)
+    assert scan.best() == pytest.approx(0.5, abs=0.1)
+    top_before = (log_prior + log_likelihood).argmax(axis=1)
+    assert np.array_equal(top_before, (0.5 * (log_prior + log_likelihood)).argmax(axis=1))
+    assert scan.totals[0.5].accuracy() == pytest.approx(scan.totals[1.0].accuracy())

@@ -115,6 +115,10 @@ class TemperatureScan:
     condition (N,); the posterior at temperature t is normalise(log_prior + t * log_likelihood)."""
 
     temperatures: tuple[float, ...]
+    # None: t tempers the likelihoods (the engine's `temperature`). A number T: the posterior at the engine's
+    # temperature T is recalibrated after the fact, p_shown ∝ p ** t (a monotone map: the ranking, hence
+    # top-k, is unchanged), t being scanned
+    posterior_at: float | None = None
     totals: dict[float, ReliabilityTotals] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -122,7 +126,11 @@ class TemperatureScan:
 
     def add(self, log_prior: FloatArray, log_likelihood: FloatArray, truth: NDArray[np.int64]) -> None:
         for t in self.temperatures:
-            self.totals[t].add(*top_of(normalise(log_prior + t * log_likelihood), truth))
+            if self.posterior_at is None:
+                log_p = log_prior + t * log_likelihood
+            else:
+                log_p = t * (log_prior + self.posterior_at * log_likelihood)
+            self.totals[t].add(*top_of(normalise(log_p), truth))
 
     def ece(self) -> dict[float, float]:
         return {t: totals.ece() for t, totals in self.totals.items()}

@@ -7,6 +7,12 @@ the years the model was fitted on, never on the held-out years, which only repor
 (every 0.05 from 0.1 to 2), then every 0.01 around the best. The visits are simulated as in
 `evaluate-visits` (age, sex, and the reasons as present answers), on the visits whose first diagnosis is an
 outcome of the posterior; a seeded sample of them keeps the scan to a minute.
+
+`--method posterior` fits instead a monotone recalibration of the posterior, p_shown ∝ p ** t, at the model's
+temperature: the ranking (top-k) is unchanged, and the engine can apply it to the probabilities it shows
+while the interview and triage keep the posterior they are tuned on. On the broad model the likelihoods'
+temperature of least ECE flattens the posterior so much that the interview and triage break (see the
+README), which is why both exist.
 """
 
 from __future__ import annotations
@@ -65,9 +71,11 @@ def evidence_sums(tables: Tables, counts: VisitCounts, cases: VisitCases) -> Ite
         yield EvidenceSums(log_prior, log_likelihood, truth)
 
 
-def scan(tables: Tables, counts: VisitCounts, cases: VisitCases, temperatures: Iterable[float]) -> dict[float, float]:
-    """ECE of the top outcome at each temperature over `cases`."""
-    result = TemperatureScan(tuple(temperatures))
+def scan(
+    tables: Tables, counts: VisitCounts, cases: VisitCases, temperatures: Iterable[float], posterior: bool = False
+) -> dict[float, float]:
+    """ECE of the top outcome at each temperature over `cases` (`posterior`: see `TemperatureScan`)."""
+    result = TemperatureScan(tuple(temperatures), float(tables.temperature) if posterior else None)
     for sums in evidence_sums(tables, counts, cases):
         result.add(sums.log_prior, sums.log_likelihood, sums.truth)
     return result.ece()
@@ -75,8 +83,9 @@ def scan(tables: Tables, counts: VisitCounts, cases: VisitCases, temperatures: I
 
 @dataclass(frozen=True)
 class TemperatureFit:
-    temperature_before: float  # the model's setting
+    temperature_before: float  # the model's setting (1: no recalibration, with `posterior`)
     temperature: float  # the one of least ECE on the training years
+    posterior: bool  # a power of the posterior (monotone, shown probabilities) rather than the likelihoods' temperature
     ece_training: dict[float, float]  # every temperature tried, on the training years
     visits_training: int
 
@@ -86,15 +95,17 @@ def fit_temperature(
     counts: VisitCounts,
     training: VisitCases,
     progress: Callable[[str], None] | None = None,
+    posterior: bool = False,
 ) -> TemperatureFit:
-    """The temperature of least ECE on `training` (coarse grid, then refined around its best)."""
+    """The temperature of least ECE on `training` (coarse grid, then refined around its best); `posterior`:
+    the power of the posterior instead (`TemperatureScan`)."""
     say = progress or (lambda _: None)
-    before = float(tables.temperature)
+    before = 1.0 if posterior else float(tables.temperature)
     say(f"scanning {len(COARSE_TEMPERATURES)} temperatures on {len(training)} training visits")
-    eces = scan(tables, counts, training, sorted({*COARSE_TEMPERATURES, before}))
+    eces = scan(tables, counts, training, sorted({*COARSE_TEMPERATURES, before}), posterior)
     coarse_best = min(eces, key=lambda t: (eces[t], t))
     fine = [t for t in refined(coarse_best) if t not in eces]
     say(f"refining around {coarse_best:g} ({len(fine)} temperatures)")
-    eces.update(scan(tables, counts, training, fine))
+    eces.update(scan(tables, counts, training, fine, posterior))
     best = min(eces, key=lambda t: (eces[t], t))
-    return TemperatureFit(before, best, dict(sorted(eces.items())), len(training))
+    return TemperatureFit(before, best, posterior, dict(sorted(eces.items())), len(training))
