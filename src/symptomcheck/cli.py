@@ -1,4 +1,4 @@
-"""The `symptomcheck` command: consult, serve, evaluate, vignettes, fit, crossvalidate, purge, info."""
+"""The `symptomcheck` command: consult, serve, evaluate, vignettes, fit, crossvalidate, calibrate, purge, info."""
 
 from __future__ import annotations
 
@@ -451,6 +451,7 @@ def evaluate_visits_command(
     max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=100, help="Questions allowed.")] = 30,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics and curves as JSON here.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write report.md and plots into this folder.")] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="Override an engine setting, KEY=NUMBER.")] = None,
 ) -> None:
     """Evaluate on held-out years of the visit records: diagnosis (top-1/3/5) and triage against what happened
     (admission, death, triage at arrival), beside a naive-Bayes baseline fitted on the other years."""
@@ -460,6 +461,7 @@ def evaluate_visits_command(
     from symptomcheck.visits import parse_years
 
     knowledge = default_knowledge()
+    overrides = _parse_settings(settings or [])
     try:
         held_out = parse_years(holdout_years)
         loaded = load_model(model)
@@ -467,12 +469,19 @@ def evaluate_visits_command(
         overlap = sorted(f"{s}:{y}" for s, y in held_out if f"{s}:{y}" in fitted)
         if overlap:
             _fail(f"the model was fitted on {', '.join(overlap)}: evaluate on years it never saw")
-        engine = Engine(loaded, knowledge)
+        engine = Engine(loaded, knowledge, **overrides)
         result = evaluate_visits(visits, engine, knowledge, held_out, max_turns, progress=err.print)
     except (VisitFileError, ModelError, KnowledgeError, ValueError) as error:
         _fail(str(error))
     text = json.dumps(
-        {"metrics": result.metrics, "curve": result.curve, "baseline_curve": result.baseline_curve}, indent=2
+        {
+            "metrics": result.metrics,
+            "curve": result.curve,
+            "baseline_curve": result.baseline_curve,
+            "reliability": result.reliability(),
+            "settings": overrides,
+        },
+        indent=2,
     )
     print(json.dumps(result.metrics, indent=2))
     if json_out is not None:
@@ -481,6 +490,83 @@ def evaluate_visits_command(
     if report is not None:
         for path in write_visits_report(result, report, holdout_years, loaded.version):
             err.print(f"wrote {path}")
+
+
+@app.command()
+def calibrate(
+    visits: VisitsArgument,
+    model: Annotated[
+        Path, typer.Option("--model", help="A model artifact (.npz); the broad model by default.")
+    ] = BROAD_MODEL,
+    holdout_years: Annotated[
+        str,
+        typer.Option(
+            "--holdout-years",
+            help="The visit years left out of the fit (reported on only), SETTING:FIRST-LAST,...",
+        ),
+    ] = "NAMCS:2009-2010,ED:2019-2021",
+    sample: Annotated[
+        int, typer.Option("--sample", min=0, help="Training visits the temperature is fitted on; 0 means all.")
+    ] = 100_000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON here.")] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="likelihood: the engine's temperature (multiplies the log-likelihoods); posterior: a power of "
+            "the posterior, p ** t renormalised (monotone, for the probabilities shown).",
+        ),
+    ] = "likelihood",
+) -> None:
+    """Fit the posterior temperature (the ECE of the top outcome's probability at its least) on the training
+    years of the visit records, and print it with the ECE before and after, on those years and held out."""
+    from symptomcheck.engine.tables import compile_tables
+    from symptomcheck.evaluation.temperature import fit_temperature, judged_cases, scan
+    from symptomcheck.model.broad import VisitCounts
+    from symptomcheck.visits import parse_years, read_visits
+
+    if method not in ("likelihood", "posterior"):
+        _fail(f"--method must be likelihood or posterior, not {method!r}")
+    posterior = method == "posterior"
+    knowledge = default_knowledge()
+    try:
+        held_out = parse_years(holdout_years)
+        tables = compile_tables(load_model(model), knowledge)
+        err.print("reading the training years")
+        training = judged_cases(read_visits(visits, exclude_years=held_out), knowledge, sample)
+        if not len(training):
+            _fail(f"{visits}: no visit outside {holdout_years} has a reason in the vocabulary and a diagnosis")
+        counts = VisitCounts(knowledge)
+        fitted = fit_temperature(tables, counts, training, progress=err.print, posterior=posterior)
+        err.print("reading the held-out years")
+        held = judged_cases(read_visits(visits, years=held_out), knowledge)
+        chosen = {fitted.temperature_before, fitted.temperature}
+        on_held_out = scan(tables, counts, held, chosen, posterior) if len(held) else {}
+    except (VisitFileError, ModelError, KnowledgeError, ValueError) as error:
+        _fail(str(error))
+    before, after = fitted.temperature_before, fitted.temperature
+    result = {
+        "method": method,
+        "temperature_before": before,
+        "temperature": after,
+        "training": {
+            "visits": fitted.visits_training,
+            "ece_before": fitted.ece_training[before],
+            "ece_after": fitted.ece_training[after],
+        },
+        "held_out": {
+            "years": holdout_years,
+            "visits": len(held),
+            "ece_before": on_held_out.get(before, math.nan),
+            "ece_after": on_held_out.get(after, math.nan),
+        },
+        "ece_by_temperature": {f"{t:g}": e for t, e in fitted.ece_training.items()},
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text + "\n", encoding="utf-8")
 
 
 @app.command("catalogue-review")

@@ -35,8 +35,9 @@ PATIENTS = "patients_20_fr.csv"
 METRIC_KEYS = {
     "patients", "IL", "GTPA@1", "GTPA@3", "GTPA@5", "GTPA", "DDR", "DDP", "DDF1", "PER", "PEP", "PEF1",
     "DSR", "DSP", "DSF1", "triage_exact", "under_triage", "over_triage", "patients_per_second",
+    "stability_flip_rate", "stability_shift1_rate", "stability_cases",
 }  # fmt: skip
-NOT_RATES = {"patients", "IL", "patients_per_second"}
+NOT_RATES = {"patients", "IL", "patients_per_second", "stability_cases"}
 PLOTS = ("accuracy_by_questions.png", "reliability.png", "triage_confusion.png")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 Run = tuple[subprocess.CompletedProcess[str], Path]  # a command run once, and the directory or file it wrote

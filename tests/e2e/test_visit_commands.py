@@ -87,6 +87,39 @@ def test_evaluate_visits_reports_diagnosis_and_triage_beside_the_baseline(broad:
     assert (tmp_path / "visits_triage_tradeoff.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_evaluate_visits_reports_calibration_and_stability_beside_their_floors(broad: Path, tmp_path: Path) -> None:
+    done = cli("evaluate-visits", VISITS, "--model", broad, "--json", tmp_path / "m.json", "--report", tmp_path)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(done.stdout)
+    for key in ("ece_top1", "stability_flip_rate", "stability_shift1_rate"):
+        assert 0 <= metrics[key] <= 1, key
+    assert metrics["stability_flip_rate"] <= metrics["stability_shift1_rate"]
+    assert 0 < metrics["stability_cases"] <= metrics["visits"]
+    written = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert sum(row["count"] for row in written["reliability"]) == metrics["ece_visits"]
+    report = (tmp_path / "visits_report.md").read_text(encoding="utf-8")
+    assert "(floor ≤ 0.05)" in report and "(floor ≤ 1.0%)" in report
+    assert (tmp_path / "visits_reliability.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_evaluate_visits_takes_engine_settings(broad: Path) -> None:
+    done = cli("evaluate-visits", VISITS, "--model", broad, "--set", "temperature=0.5")
+    assert done.returncode == 0, done.stderr
+    assert cli("evaluate-visits", VISITS, "--model", broad, "--set", "nonsense=1").returncode == 2
+
+
+def test_calibrate_picks_the_temperature_of_least_ece_on_the_training_years(broad: Path, tmp_path: Path) -> None:
+    done = cli("calibrate", VISITS, "--model", broad, "--sample", "0", "--json", tmp_path / "c.json")
+    assert done.returncode == 0, done.stderr
+    assert "scanning" in done.stderr  # progress on stderr, the result alone on stdout
+    result = json.loads(done.stdout)
+    eces = {float(t): e for t, e in result["ece_by_temperature"].items()}
+    assert result["temperature"] == min(eces, key=lambda t: (eces[t], t))
+    assert result["training"]["ece_after"] == eces[result["temperature"]] <= result["training"]["ece_before"]
+    assert result["held_out"]["visits"] > 0 and 0 <= result["held_out"]["ece_after"] <= 1
+    assert json.loads((tmp_path / "c.json").read_text(encoding="utf-8")) == result
+
+
 def test_evaluating_on_years_the_model_was_fitted_on_is_refused(broad: Path) -> None:
     done = cli("evaluate-visits", VISITS, "--model", broad, "--holdout-years", "ED:2016")
     assert done.returncode == 2

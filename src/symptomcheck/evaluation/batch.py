@@ -5,7 +5,7 @@ Kept apart from the report and plotting code so that a worker process starts wit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import active_families
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
 from symptomcheck.evaluation.simulate import derived_answers, simulate
-from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, default_knowledge
+from symptomcheck.evaluation.stability import interview_flip
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag, default_knowledge
 from symptomcheck.model import load_model
 from symptomcheck.model.artifact import FloatArray
 from symptomcheck.patients import Patient
@@ -31,6 +32,7 @@ class ChunkResult:
     asked: list[frozenset[str]]
     advice_urgency: np.ndarray  # (n,)
     top_by_turn: np.ndarray  # (n, max_turns + 1)
+    flipped_urgency: np.ndarray  # (n,) the advice with the least-weight answer flipped, -1 without one
 
 
 _engine: Engine | None = None
@@ -61,8 +63,10 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     )
     p = normalise(interviews.log_posterior)
     urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
+    flip = interview_flip(tables, interviews)
+    flipped_log_posterior = interviews.log_posterior - flip.log_likelihood_given + flip.log_likelihood_flipped
+    flipped = batch_urgency(normalise(flipped_log_posterior), tables.level_urgency, engine.knowledge.triage_thresholds)
     asked_codes = []
-    flagged = {flag.evidence for flag in engine.knowledge.red_flags}
     families = active_families(
         tables.protocol,
         interviews.known_present,
@@ -72,27 +76,53 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     for n, patient in enumerate(patients):
         codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
         asked_codes.append(codes)
-        answered = (codes | {patient.initial_evidence}) & flagged
-        answers = {code: answer_of(engine.knowledge, patient, code) for code in answered}
+        ordered = [patient.initial_evidence] + [tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0]
         red_flags = engine.red_flags_for(
             patient.age, patient.sex, frozenset(tables.protocol.families[f] for f in np.flatnonzero(families[n]))
         )
-        if not raised_red_flags(red_flags, answers):
+        raised = _red_flag_urgency(engine, patient, ordered, interviews.log_posterior[n], red_flags)
+        urgency[n] = max(int(urgency[n]), raised)
+        q, answer = int(flip.question[n]), flip.answer[n]
+        if q < 0 or answer is None:
+            flipped[n] = -1
             continue
-        codes_in_order = [patient.initial_evidence] + [
-            tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0
-        ]
-        ordered = [(code, answer_of(engine.knowledge, patient, code)) for code in codes_in_order]
-        decision = triage_of_interview(
-            interviews.log_posterior[n],
-            ordered,
-            [tables.answer_log_likelihood(tables.evidence_index(code), answer) for code, answer in ordered],
-            tables.level_urgency,
-            engine.knowledge.triage_thresholds,
-            red_flags,
-        )
-        urgency[n] = max(int(urgency[n]), decision.level.urgency)
-    return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn)
+        changed = {tables.evidences[q]: answer}
+        raised = _red_flag_urgency(engine, patient, ordered, flipped_log_posterior[n], red_flags, changed)
+        flipped[n] = max(int(flipped[n]), raised)
+    return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn, flipped)
+
+
+def _red_flag_urgency(
+    engine: Engine,
+    patient: Patient,
+    ordered: Sequence[str],
+    log_posterior: FloatArray,
+    red_flags: Sequence[RedFlag],
+    changed: Mapping[str, Answer] | None = None,
+) -> int:
+    """The urgency the engine's triage gives an interview (its codes in order, answered from the record but for
+    `changed`) when one of `red_flags` (those that apply to the patient) is raised; -1 when none is (the
+    probability rule alone decides, as vectorised)."""
+    knowledge, tables = engine.knowledge, engine.tables
+    changed = changed or {}
+    flagged = {flag.evidence for flag in red_flags}
+
+    def answer(code: str) -> Answer:
+        return changed[code] if code in changed else answer_of(knowledge, patient, code)
+
+    answers = {code: answer(code) for code in set(ordered) & flagged}
+    if not raised_red_flags(red_flags, answers):
+        return -1
+    answered = [(code, answer(code)) for code in ordered]
+    decision = triage_of_interview(
+        log_posterior,
+        answered,
+        [tables.answer_log_likelihood(tables.evidence_index(code), a) for code, a in answered],
+        tables.level_urgency,
+        knowledge.triage_thresholds,
+        red_flags,
+    )
+    return decision.level.urgency
 
 
 def answer_of(knowledge: KnowledgeBase, patient: Patient, code: str) -> Answer:

@@ -18,9 +18,11 @@ from symptomcheck.model.artifact import FloatArray
 from symptomcheck.patients import Patient
 
 THRESHOLD = 0.01
+STABILITY_FLOOR = 0.01  # share of cases whose advice may move two levels or more (symptomcheck.evaluation.stability)
 METRIC_KEYS = (
     "patients", "IL", "GTPA@1", "GTPA@3", "GTPA@5", "GTPA", "DDR", "DDP", "DDF1", "PER", "PEP", "PEF1",
-    "DSR", "DSP", "DSF1", "triage_exact", "under_triage", "over_triage", "patients_per_second",
+    "DSR", "DSP", "DSF1", "triage_exact", "under_triage", "over_triage",
+    "stability_flip_rate", "stability_shift1_rate", "stability_cases", "patients_per_second",
 )  # fmt: skip
 
 
@@ -112,4 +114,17 @@ def compute_metrics(data: EvaluationInput) -> dict[str, float]:
         "triage_exact": exact / count if count else math.nan,
         "under_triage": under / count if count else math.nan,
         "over_triage": over / count if count else math.nan,
+    }
+
+
+def shift_rates(advice: NDArray[np.int64], flipped: NDArray[np.int64]) -> dict[str, float]:
+    """The stability figures from each case's advised urgency and its urgency after the flip (-1: no answer
+    to flip, the case is not counted)."""
+    considered = flipped >= 0
+    moved = np.abs(flipped[considered] - advice[considered])
+    count = int(considered.sum())
+    return {
+        "stability_flip_rate": float((moved >= 2).mean()) if count else math.nan,
+        "stability_shift1_rate": float((moved >= 1).mean()) if count else math.nan,
+        "stability_cases": float(count),
     }

@@ -16,7 +16,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from numpy.typing import NDArray
+
+from symptomcheck.evaluation.calibration import bin_index, expected_calibration_error, reliability_bins
+from symptomcheck.evaluation.metrics import STABILITY_FLOOR
 
 __all__ = [
     "GLOSSARY",
@@ -25,6 +27,7 @@ __all__ = [
     "PublishedFigure",
     "ReportData",
     "expected_calibration_error",
+    "plot_reliability",
     "reliability_bins",
     "write_report",
 ]
@@ -39,6 +42,7 @@ _RATE_KEYS = frozenset(
     {
         "GTPA@1", "GTPA@3", "GTPA@5", "GTPA", "DDR", "DDP", "DDF1", "PER", "PEP", "PEF1",
         "DSR", "DSP", "DSF1", "triage_exact", "under_triage", "over_triage",
+        "stability_flip_rate", "stability_shift1_rate",
     }
 )  # fmt: skip
 _METRIC_ROWS = (
@@ -60,6 +64,9 @@ _METRIC_ROWS = (
     ("triage_exact", "Triage exact"),
     ("under_triage", "Under-triage"),
     ("over_triage", "Over-triage"),
+    ("stability_flip_rate", "Stability: advice moved >= 2 levels by one low-weight answer flipped"),
+    ("stability_shift1_rate", "Stability: advice moved >= 1 level"),
+    ("stability_cases", "Stability: patients with an answer to flip"),
     ("patients_per_second", "Patients per second"),
 )
 _TRADEOFF_KEYS = ("IL", "GTPA@1", "DDF1", "DSR")
@@ -111,6 +118,14 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "the advice is less urgent than the true condition's level — the figure that matters most.",
     ),
     ("Over-triage", "the advice is more urgent than the true condition's level."),
+    (
+        "Stability",
+        "after the interview, the answer of least weight (KL divergence between the posteriors with and without "
+        'it; the initial evidence and "don\'t know" left out) is flipped (yes/no swapped, a value replaced by '
+        "the ordinary one or the ordinary one by the likeliest other) and the advice recomputed with the same "
+        "triage, red flags included: the share of patients whose advice moves two levels or more (floor 1%), "
+        "and one level or more.",
+    ),
 )
 
 
@@ -134,46 +149,6 @@ class ReportData:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pure helpers
-
-
-def reliability_bins(
-    top_probability: Sequence[float], top_correct: Sequence[bool], bins: int = 10
-) -> list[tuple[float, float, int]]:
-    """(mean predicted, observed accuracy, count) for each non-empty bin, in order of probability.
-
-    Bins are equal-width on [0, 1]: bin k holds [k/bins, (k+1)/bins), the last one also holds 1.0.
-    """
-    if bins < 1:
-        raise ValueError(f"bins must be at least 1, got {bins}")
-    if len(top_probability) != len(top_correct):
-        raise ValueError(
-            f"top_probability and top_correct differ in length: {len(top_probability)} != {len(top_correct)}"
-        )
-    p = np.asarray(top_probability, dtype=np.float64).reshape(-1)
-    correct = np.asarray(top_correct, dtype=np.bool_).reshape(-1)
-    index = _bin_index(p, bins)
-    counts = np.bincount(index, minlength=bins)
-    sum_p = np.bincount(index, weights=p, minlength=bins)
-    sum_correct = np.bincount(index, weights=correct.astype(np.float64), minlength=bins)
-    return [
-        (float(sum_p[k] / counts[k]), float(sum_correct[k] / counts[k]), int(counts[k]))
-        for k in range(bins)
-        if counts[k] > 0
-    ]
-
-
-def _bin_index(p: NDArray[np.float64], bins: int) -> NDArray[np.int64]:
-    if p.size and (not np.all(np.isfinite(p)) or p.min() < 0.0 or p.max() > 1.0):
-        raise ValueError("top probabilities must be finite and within [0, 1]")
-    return np.minimum(np.floor(p * bins).astype(np.int64), bins - 1)
-
-
-def expected_calibration_error(bins: Sequence[tuple[float, float, int]]) -> float:
-    """Count-weighted mean gap between observed accuracy and mean predicted probability; NaN without patients."""
-    total = sum(count for _, _, count in bins)
-    if total == 0:
-        return math.nan
-    return sum(count * abs(accuracy - predicted) for predicted, accuracy, count in bins) / total
 
 
 def _is_nan(value: float) -> bool:
@@ -289,6 +264,9 @@ def _markdown(data: ReportData, images: Sequence[tuple[str, str]]) -> str:
         f"- Under-triage (advice less urgent than the true level — the figure that matters most): "
         f"{_pct(metrics.get('under_triage'))}",
         f"- Over-triage (advice more urgent than the true level): {_pct(metrics.get('over_triage'))}",
+        f"- Stability (one low-weight answer flipped; {_number(metrics.get('stability_cases', math.nan))} "
+        f"patients): advice moved two levels or more {_pct(metrics.get('stability_flip_rate'))} "
+        f"(floor ≤ {_pct(STABILITY_FLOOR)}), one level or more {_pct(metrics.get('stability_shift1_rate'))}",
         "",
         "Confusion matrix (rows: true level, columns: advice, most urgent first). Cells right of the diagonal, "
         "marked with `*`, are under-triage.",
@@ -367,7 +345,15 @@ def _plot_accuracy(data: ReportData, path: Path) -> Path:
 
 
 def _plot_reliability(data: ReportData, path: Path) -> Path:
-    bins = reliability_bins(data.top_probability, data.top_correct, _BINS)
+    return plot_reliability(data.top_probability, data.top_correct, path)
+
+
+def plot_reliability(
+    top_probability: Sequence[float], top_correct: Sequence[bool], path: Path, cases: str = "patients"
+) -> Path:
+    """The reliability curve of the top probability (10 equal-width bins, each with its count) above a
+    histogram of the bins' counts, as a PNG at `path`."""
+    bins = reliability_bins(top_probability, top_correct, _BINS)
     figure = _figure(6.0, 6.5)
     curve_axes, count_axes = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
     curve_axes.plot([0, 1], [0, 1], color="tab:gray", linestyle="--", label="perfect calibration")
@@ -395,7 +381,7 @@ def _plot_reliability(data: ReportData, path: Path) -> Path:
     curve_axes.grid(True, alpha=0.3)
     curve_axes.legend(loc="lower right", fontsize=9)
 
-    index = _bin_index(np.asarray(data.top_probability, dtype=np.float64).reshape(-1), _BINS)
+    index = bin_index(np.asarray(top_probability, dtype=np.float64).reshape(-1), _BINS)
     counts = np.bincount(index, minlength=_BINS)
     count_axes.bar(np.arange(_BINS) / _BINS, counts, width=1 / _BINS, align="edge", color="tab:gray", edgecolor="white")
     for k, count in enumerate(counts):
@@ -403,7 +389,7 @@ def _plot_reliability(data: ReportData, path: Path) -> Path:
             count_axes.text((k + 0.5) / _BINS, count, str(int(count)), ha="center", va="bottom", fontsize=8)
     count_axes.set_ylim(0, max(1.0, float(counts.max(initial=0)) * 1.3))
     count_axes.set_xlabel(f"predicted probability of the top condition ({_BINS} bins)")
-    count_axes.set_ylabel("patients")
+    count_axes.set_ylabel(cases)
     count_axes.grid(True, axis="y", alpha=0.3)
     return _save(figure, path)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.evaluation.batch import ChunkResult, init_worker, interview_chunk, run_chunk
-from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics
+from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics, shift_rates
 from symptomcheck.evaluation.report import TRIAGE_LEVELS, ReportData
 from symptomcheck.knowledge import TriageLevel, default_knowledge
 from symptomcheck.model import Model, load_model
@@ -129,6 +129,8 @@ def summarise(
     ddxplus = {c.code for c in engine.knowledge.ddxplus().conditions}
     severe = t.severe & np.array([code in ddxplus for code in t.conditions])
     metrics = compute_metrics(EvaluationInput(patients, t.conditions, severe, t.level_urgency, p_diff, asked, advice))
+    flipped = np.concatenate([r.flipped_urgency for r in results]) if results else np.zeros(0, dtype=np.int64)
+    metrics.update(shift_rates(advice, flipped))
     metrics["patients_per_second"] = len(patients) / elapsed if elapsed > 0 else float("nan")
     index = {code: i for i, code in enumerate(t.conditions)}
     truth = np.array([index[p.pathology] for p in patients], dtype=np.int64)

@@ -37,6 +37,7 @@ class Interviews:
     questions: IntArray  # (N,) number of questions asked
     top_by_turn: IntArray  # (N, max_turns + 1) top condition after each turn (the last one repeated)
     sequence: IntArray  # (N, max_turns) the questions in the order asked, -1 after the last
+    answers: PatientAnswers  # each patient's answer to every question (what the stability measure flips)
 
 
 def derived_answers(knowledge: KnowledgeBase, tables: Tables, patients: Sequence[Patient]) -> NDArray[np.int8]:
@@ -183,4 +184,5 @@ def simulate(
         questions=questions,
         top_by_turn=top_by_turn,
         sequence=sequence,
+        answers=answers,
     )

@@ -16,6 +16,12 @@ is the one the reasons give, and the number of questions is what the stopping ru
   absent), and a level for each condition from its ED shares (`baseline_level`).
 - The trade-off of emergency recall against over-triage, sweeping the thresholds of the two emergency
   levels by a common factor (1 = the shipped rule), for both.
+- Calibration: the expected calibration error (`ece_top1`, 10 equal-width bins weighted by count; floor
+  0.05) of the top outcome's probability (is the top outcome the visit's first diagnosis?) over the visits
+  whose first diagnosis maps to an outcome of the posterior ("not in the catalogue" included, as it is one).
+- Stability (`engine_posteriors`): the advice after the least-weight reason is dropped (or a "no" added),
+  against the advice given: `stability_flip_rate` (two levels or more; floor 1 %), `stability_shift1_rate`,
+  and the same on the visits where a reason was dropped (`..._dropped`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from symptomcheck.engine.protocol import focus
 from symptomcheck.engine.questions import question_scores
 from symptomcheck.engine.stopping import is_settled, should_stop
 from symptomcheck.engine.triage import batch_urgency
+from symptomcheck.evaluation.calibration import ReliabilityTotals, top_of
+from symptomcheck.evaluation.metrics import shift_rates
+from symptomcheck.evaluation.stability import weight_added, weight_given_each
 from symptomcheck.knowledge import KnowledgeBase, TriageLevel
 from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 from symptomcheck.model.artifact import FloatArray
@@ -83,29 +92,83 @@ def collect_cases(visits: Iterable[Visit], counts: VisitCounts) -> VisitCases:
     return cases
 
 
-def engine_posteriors(
-    engine: Engine, counts: VisitCounts, cases: VisitCases, max_turns: int
-) -> tuple[FloatArray, NDArray[np.int64]]:
-    """The engine's posterior after each visit's reasons (N, D) and the questions it asks (N,)."""
+@dataclass(frozen=True)
+class EnginePosteriors:
+    """The engine on each visit: its posterior after the reasons, the questions asked, and the stability test."""
+
+    p: FloatArray  # (N, D) in the engine's order of conditions
+    questions: NDArray[np.int64]  # (N,)
+    advice: NDArray[np.int64]  # (N,) advised urgency, red flags included
+    flipped: NDArray[np.int64]  # (N,) the same with the least-weight answer changed (see `engine_posteriors`)
+    dropped: NDArray[np.bool_]  # (N,) that change dropped a reason (else it added a "no")
+
+
+def engine_posteriors(engine: Engine, counts: VisitCounts, cases: VisitCases, max_turns: int) -> EnginePosteriors:
+    """The engine's posterior after each visit's reasons, the questions it asks, and the stability test.
+
+    Stability (see `symptomcheck.evaluation.stability`; the weight of an answer is the KL divergence between
+    the posteriors with and without it): a visit's answers are its reasons, all present. With two reasons or
+    more, the least-weight reason other than the complaint is dropped (the visit had not mentioned it); with
+    the complaint alone, "no" is added to the least-weight evidence the interview could still ask (a
+    question it would have asked, answered "no" rather than "don't know"). The advice is the probability rule
+    raised to the red flags of the reasons, as in `triage_figures`; a dropped reason takes its red flag with
+    it."""
     tables = engine.tables
+    thresholds = engine.knowledge.triage_thresholds
     evidence_index = np.array([tables.evidence_index(code) for code in counts.reason_evidences])
     present_rows = tables.offsets[evidence_index] + 1
     log_present = tables.temperature * tables.log_p_outcome[present_rows]  # (V, D)
-    posteriors, questions = [], []
+    absent_rows = np.where(tables.default_row >= 0, tables.default_row, tables.offsets[:-1])
+    log_absent = tables.temperature * tables.log_p_outcome[absent_rows]  # (E, D)
+    posteriors, questions, advice, flipped, dropped = [], [], [], [], []
     for start in range(0, len(cases), CHUNK):
         stop = min(start + CHUNK, len(cases))
+        reasons = [cases.evidences[n] for n in range(start, stop)]
         log_post = np.stack([tables.log_prior_for(cases.age[n], cases.sex[n]) for n in range(start, stop)])
-        for k, n in enumerate(range(start, stop)):
-            log_post[k] += log_present[cases.evidences[n]].sum(axis=0)
+        for k, mentioned in enumerate(reasons):
+            log_post[k] += log_present[mentioned].sum(axis=0)
         p = normalise(log_post)
         asked = np.zeros((stop - start, tables.n_evidences), dtype=bool)
-        for k, n in enumerate(range(start, stop)):
-            asked[k, evidence_index[cases.evidences[n]]] = True
+        for k, mentioned in enumerate(reasons):
+            asked[k, evidence_index[mentioned]] = True
         ages = np.array(cases.age[start:stop], dtype=np.int64)
-        sexes = np.array([sex_index(sex) for sex in cases.sex[start:stop]], dtype=np.int64)
+        sex_codes = np.array(cases.sex[start:stop])
+        sexes = np.array([sex_index(sex) for sex in sex_codes], dtype=np.int64)
         questions.append(_questions_asked(engine, p, asked, ages, sexes, max_turns))
         posteriors.append(p)
-    return np.vstack(posteriors), np.concatenate(questions)
+        flags = visit_flag_urgency(engine.knowledge, counts, reasons, ages, sex_codes)
+        advice.append(np.maximum(batch_urgency(p, tables.level_urgency, thresholds), flags))
+        # the change: drop a reason (two or more) or add a "no" (the complaint alone)
+        several = np.array([len(mentioned) >= 2 for mentioned in reasons])
+        change = np.zeros_like(log_post)
+        flags_after = flags.copy()
+        rows = np.flatnonzero(several)
+        if len(rows):
+            weight = weight_given_each(p[rows], log_present)  # (n, V)
+            candidate = np.full_like(weight, np.inf)
+            for i, n in enumerate(rows):
+                others = reasons[n][1:]
+                candidate[i, others] = weight[i, others]
+            least = candidate.argmin(axis=1)
+            change[rows] = -log_present[least]
+            kept = [[v for v in reasons[n] if v != least[i]] for i, n in enumerate(rows)]
+            flags_after[rows] = visit_flag_urgency(engine.knowledge, counts, kept, ages[rows], sex_codes[rows])
+        rows = np.flatnonzero(~several)
+        if len(rows):
+            weight = weight_added(p[rows], log_absent)  # (n, E)
+            eligible = ~asked[rows] & (tables.parent < 0)[None, :]
+            least = np.where(eligible, weight, np.inf).argmin(axis=1)
+            change[rows] = log_absent[least]
+        after = batch_urgency(normalise(log_post + change), tables.level_urgency, thresholds)
+        flipped.append(np.maximum(after, flags_after))
+        dropped.append(several)
+    return EnginePosteriors(
+        p=np.vstack(posteriors),
+        questions=np.concatenate(questions),
+        advice=np.concatenate(advice),
+        flipped=np.concatenate(flipped),
+        dropped=np.concatenate(dropped),
+    )
 
 
 def _questions_asked(
@@ -181,26 +244,37 @@ def baseline_level(shares: FloatArray) -> NDArray[np.int64]:
 
 
 def red_flag_urgency(knowledge: KnowledgeBase, counts: VisitCounts, cases: VisitCases) -> NDArray[np.int64]:
-    """The most urgent level (its urgency; -1 for none) that the red flags of each visit's reasons raise (a
-    protocol's flag only when a reason of the visit triggers its family, and for the person's age and sex)."""
-    reasons = {code: v for v, code in enumerate(counts.reason_evidences)}
-    present = np.zeros((len(cases), len(reasons)), dtype=bool)
-    for n, evidences in enumerate(cases.evidences):
-        present[n, evidences] = True
-    ages, sexes = np.array(cases.age), np.array(cases.sex)
+    """The most urgent level (its urgency; -1 for none) that the red flags of each visit's reasons raise."""
+    return visit_flag_urgency(knowledge, counts, cases.evidences, np.array(cases.age), np.array(cases.sex))
+
+
+def visit_flag_urgency(
+    knowledge: KnowledgeBase,
+    counts: VisitCounts,
+    reasons: Sequence[Sequence[int]],
+    ages: NDArray[np.int64],
+    sexes: NDArray[np.str_],
+) -> NDArray[np.int64]:
+    """The most urgent level (its urgency; -1 for none) that the red flags of each visit's reasons (indices in
+    `counts.reason_evidences`) raise: a protocol's flag only when a reason of the visit triggers its family,
+    and for the person's age and sex."""
+    index = {code: v for v, code in enumerate(counts.reason_evidences)}
+    present = np.zeros((len(reasons), len(index)), dtype=bool)
+    for n, evidences in enumerate(reasons):
+        present[n, list(evidences)] = True
     families = {
         family.id: present[
-            :, [reasons[t.evidence] for t in family.triggers if t.value is None and t.evidence in reasons]
+            :, [index[t.evidence] for t in family.triggers if t.value is None and t.evidence in index]
         ].any(axis=1)
         & (ages >= (family.min_age if family.min_age is not None else 0))
         & (ages <= (family.max_age if family.max_age is not None else 200))
         for family in knowledge.protocols
     }
-    result = np.full(len(cases), -1, dtype=np.int64)
+    result = np.full(len(reasons), -1, dtype=np.int64)
     for flag in knowledge.red_flags:
-        if flag.value is not None or flag.minimum is not None or flag.evidence not in reasons:
+        if flag.value is not None or flag.minimum is not None or flag.evidence not in index:
             continue
-        raised = present[:, reasons[flag.evidence]].copy()
+        raised = present[:, index[flag.evidence]].copy()
         if flag.family is not None:
             raised &= families[flag.family]
         if flag.min_age is not None:
@@ -261,6 +335,14 @@ class VisitEvaluation:
     metrics: dict[str, float]
     curve: list[dict[str, float]]  # the engine's trade-off, one row per threshold factor
     baseline_curve: list[dict[str, float]]
+    top_probability: FloatArray = field(default_factory=lambda: np.zeros(0))  # (N,) of the visits judged
+    top_correct: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (N,)
+
+    def reliability(self) -> list[dict[str, float]]:
+        """The reliability bins of the top probability: mean predicted, observed accuracy, count."""
+        totals = ReliabilityTotals()
+        totals.add(self.top_probability, self.top_correct)
+        return [{"predicted": p, "observed": o, "count": float(n)} for p, o, n in totals.bins()]
 
 
 def evaluate_visits(
@@ -283,8 +365,8 @@ def evaluate_visits(
     say(f"interviewing {len(cases)} held-out visits")
     tables = engine.tables
     order = [tables.conditions.index(code) for code in training.conditions]
-    p_engine, questions = engine_posteriors(engine, training, cases, max_turns)
-    p_engine = p_engine[:, order]  # in the order of the catalogue, as the counts
+    ran = engine_posteriors(engine, training, cases, max_turns)
+    p_engine, questions = ran.p[:, order], ran.questions  # in the order of the catalogue, as the counts
     urgency = tables.level_urgency[order]
     other = training.conditions.index(NOT_IN_CATALOGUE)
     say("the baseline")
@@ -307,7 +389,16 @@ def evaluate_visits(
         "questions_p95": float(np.percentile(questions, 95)),
         **{f"baseline_{k}": v for k, v in top_k(p_base[diagnosed], condition[diagnosed], other).items()},
         **{f"baseline_{k}": v for k, v in triage_figures(p_base, base_urgency, thresholds, cases).items()},
+        **shift_rates(ran.advice, ran.flipped),
+        **{f"{k}_dropped": v for k, v in shift_rates(ran.advice[ran.dropped], ran.flipped[ran.dropped]).items()},
     }
+    # calibration of the top outcome's probability, on the visits whose diagnosis is an outcome of the posterior
+    judged = condition >= 0
+    top_probability, top_correct = top_of(p_engine[judged], condition[judged])
+    reliability = ReliabilityTotals()
+    reliability.add(top_probability, top_correct)
+    metrics["ece_top1"] = reliability.ece()
+    metrics["ece_visits"] = float(judged.sum())
     curve = [
         {"factor": f, **triage_figures(p_engine, urgency, scaled(thresholds, f), cases, flags)}
         for f in THRESHOLD_FACTORS
@@ -315,4 +406,4 @@ def evaluate_visits(
     baseline_curve = [
         {"factor": f, **triage_figures(p_base, base_urgency, scaled(thresholds, f), cases)} for f in THRESHOLD_FACTORS
     ]
-    return VisitEvaluation(metrics, curve, baseline_curve)
+    return VisitEvaluation(metrics, curve, baseline_curve, top_probability, top_correct)

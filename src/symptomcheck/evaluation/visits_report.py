@@ -7,6 +7,9 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from symptomcheck.evaluation.calibration import ECE_FLOOR
+from symptomcheck.evaluation.metrics import STABILITY_FLOOR
+from symptomcheck.evaluation.report import plot_reliability
 from symptomcheck.evaluation.visits import VisitEvaluation
 
 DPI = 110
@@ -21,6 +24,8 @@ def write_visits_report(result: VisitEvaluation, directory: Path, holdout: str, 
     m = result.metrics
     curve_png = directory / "visits_triage_tradeoff.png"
     _plot_tradeoff(result, curve_png)
+    reliability_png = directory / "visits_reliability.png"
+    plot_reliability(list(result.top_probability), list(result.top_correct), reliability_png, cases="visits")
     lines = [
         "# Evaluation on held-out visit records",
         "",
@@ -66,9 +71,38 @@ def write_visits_report(result: VisitEvaluation, directory: Path, holdout: str, 
             f"| {_pct(base['under_triage'])} |"
         )
     lines += ["", f"![Emergency recall against over-triage]({curve_png.name})", ""]
+    lines += [
+        "## Calibration of the top probability",
+        "",
+        f"Expected calibration error of the top outcome's probability (is it the visit's first diagnosis?), "
+        f"10 equal-width bins weighted by their counts, over the {int(m['ece_visits'])} visits whose first "
+        f'diagnosis is an outcome of the posterior ("not in the catalogue" included): **{m["ece_top1"]:.3f}** '
+        f"(floor ≤ {ECE_FLOOR:.2f}).",
+        "",
+        "| bin: mean predicted | observed | visits |",
+        "|--:|--:|--:|",
+        *(f"| {row['predicted']:.3f} | {row['observed']:.3f} | {int(row['count'])} |" for row in result.reliability()),
+        "",
+        f"![Reliability of the top probability]({reliability_png.name})",
+        "",
+        "## Stability of the advice",
+        "",
+        "One answer the model gives little weight to is changed, and the advice recomputed (probability rule and "
+        "red flags): with two reasons or more, the reason of least weight other than the complaint is dropped; "
+        'with the complaint alone, "no" is added to the question of least weight the interview could ask. The '
+        "weight of an answer is the KL divergence between the posteriors with and without it.",
+        "",
+        "| visits | advice moved 2 levels or more | 1 level or more |",
+        "|---|--:|--:|",
+        f"| all ({int(m['stability_cases'])}) | **{_pct(m['stability_flip_rate'])}** (floor ≤ "
+        f"{_pct(STABILITY_FLOOR)}) | {_pct(m['stability_shift1_rate'])} |",
+        f"| a reason dropped ({int(m['stability_cases_dropped'])}) | {_pct(m['stability_flip_rate_dropped'])} "
+        f"| {_pct(m['stability_shift1_rate_dropped'])} |",
+        "",
+    ]
     report = directory / "visits_report.md"
     report.write_text("\n".join(lines), encoding="utf-8")
-    return [report, curve_png]
+    return [report, curve_png, reliability_png]
 
 
 def _plot_tradeoff(result: VisitEvaluation, path: Path) -> None:
