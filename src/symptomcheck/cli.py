@@ -198,8 +198,10 @@ def vignettes(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the figures and failures as JSON here.")
     ] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="Override an engine setting, KEY=NUMBER.")] = None,
 ) -> None:
     """Interview written patients (vignettes) and score the differential (top-1/3/5) and the triage advice."""
+    overrides = _parse_settings(settings or [])
     from symptomcheck.engine.assessment import Engine
     from symptomcheck.evaluation.vignettes import (
         VignetteError,
@@ -215,7 +217,7 @@ def vignettes(
         parser = TextParser(knowledge)
         cases_read = load_vignettes(cases, knowledge, parser)
         loaded = load_model(model)
-        runner = VignetteRunner(Engine(loaded, knowledge), parser)
+        runner = VignetteRunner(Engine(loaded, knowledge, **overrides), parser)
     except (VignetteError, ModelError, KnowledgeError) as error:
         _fail(str(error))
 

@@ -13,8 +13,8 @@ from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import active_families, focus
-from symptomcheck.engine.questions import choose_questions, eligible_questions
-from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, is_settled, should_stop
+from symptomcheck.engine.questions import eligible_questions, question_choice
+from symptomcheck.engine.stopping import AMBULANCE, EMERGENCY, decision_settled, is_settled, should_stop
 from symptomcheck.engine.tables import IntArray, Tables, compile_tables
 from symptomcheck.engine.triage import TriageDecision, batch_urgency, triage_of_interview
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag, TriageLevel
@@ -129,8 +129,13 @@ class Engine:
         ages, sexes = np.array([age]), np.array([sex_index(sex)])
         families = active_families(tables.protocol, present, values, ages)[0]
         focused = focus(tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"])
-        best, best_score = choose_questions(tables, p[None, :], eligible, focused)
-        stop = bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns)[0]) or best[0] < 0
+        choice = question_choice(tables, p[None, :], eligible, focused)
+        best, best_score = choice.best, choice.best_score
+        decided = decision_settled(tables, p[None, :], choice.scores)
+        stop = (
+            bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns, decided=decided)[0])
+            or best[0] < 0
+        )
         stop_reason = self._stop_reason(p, best_score[0], questions_asked, best[0] < 0) if stop else None
         family_ids = frozenset(tables.protocol.families[f] for f in np.flatnonzero(families))
         triage = triage_of_interview(

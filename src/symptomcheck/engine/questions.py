@@ -10,6 +10,8 @@ or out early. Once the leading condition is settled, the interview turns to the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from symptomcheck.engine.protocol import Focus
@@ -145,6 +147,19 @@ def choose_questions(
     With a `focus` (`engine.protocol`): a pending red flag comes first (its score is +inf: the interview does
     not stop on confidence before it is asked), and otherwise only the allowed questions are chosen from.
     """
+    choice = question_choice(tables, p, eligible, focus)
+    return choice.best, choice.best_score
+
+
+@dataclass(frozen=True)
+class Choice:
+    best: IntArray  # (N,) the question to ask, -1 when nothing is left
+    best_score: FloatArray  # (N,) its score (+inf: a red flag; 0 when nothing is left)
+    scores: FloatArray  # (N, E) every question's score, -inf for those that may not be asked
+
+
+def question_choice(tables: Tables, p: FloatArray, eligible: BoolArray, focus: Focus | None = None) -> Choice:
+    """`choose_questions`, with the scores of every question (the stopping rule looks at the next best)."""
     flags = None
     if focus is not None:
         flags = eligible & (focus.priority > 0)
@@ -167,4 +182,4 @@ def choose_questions(
             first_flag = np.where(flags, focus.priority, -1.0).argmax(axis=1)
             best[pending] = first_flag[pending]
             best_score[pending] = np.inf
-    return best, best_score
+    return Choice(best, best_score, score)

@@ -8,6 +8,8 @@ The interview stops when (any of):
   told at once;
 - no question allowed (`engine.protocol`) is expected to teach enough: its information gain is below
   `stop_min_information` nats (a question worth less than that rarely changes the list or the advice);
+- with `decision_stop` (the broad model's setting): no answer to the next few questions could change the
+  advice or the most likely condition (`decision_settled`), after at least `decision_min_turns` questions;
 - `soft_max_turns` questions were asked (the person's patience is part of the design);
 - the turn limit (`max_turns`) is reached: a hard limit, never the usual end.
 A pending red-flag question (best score +inf) is always asked first: only an emergency or the turn limit
@@ -19,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from symptomcheck.engine.tables import BoolArray, Tables
+from symptomcheck.engine.triage import batch_urgency
 from symptomcheck.model.artifact import FloatArray
 
 AMBULANCE = 4
@@ -45,6 +48,44 @@ def is_settled(tables: Tables, p: FloatArray) -> BoolArray:
     return result
 
 
+def decision_settled(tables: Tables, p: FloatArray, scores: FloatArray) -> BoolArray:
+    """Whether no answer to the next few questions could change what the person is told, shape (N,).
+
+    For each of the `decision_questions` best questions (scores (N, E), -inf for those that may not be
+    asked) and each of its two answers (the ordinary one, or any other) at least `decision_answer` likely,
+    the posterior after that answer must give the same advised level, and a most likely condition already
+    among the `decision_top` most likely now. When it does for all of them, asking on cannot change the advice or
+    bring a new condition to the top one answer at a time,
+    and the interview may stop: a myopic value-of-information rule that also ends an interview whose
+    answers are "don't know" (they leave the posterior, hence this test, unchanged).
+    """
+    settings = tables.settings
+    k = min(int(settings.get("decision_questions", 3)), scores.shape[1])
+    least = settings.get("decision_answer", 0.05)
+    n = len(p)
+    # a leader less likely than `decision_confidence` is no decision yet: more answers may still name the cause
+    settled = p.max(axis=1) >= settings.get("decision_confidence", 0.0) if n else np.ones(0, dtype=bool)
+    if k == 0 or n == 0:
+        return settled
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # (N, k)
+    askable = np.isfinite(np.take_along_axis(scores, top, axis=1))  # (N, k)
+    level = batch_urgency(p, tables.level_urgency, tables.triage_thresholds)
+    # the conditions an answer may put first without changing what the person reads first: the leader only,
+    # or (decision_top > 1) any of the `decision_top` most likely
+    n_top = int(settings.get("decision_top", 1))
+    leaders = np.argpartition(-p, min(n_top, p.shape[1]) - 1, axis=1)[:, :n_top]
+    for j in range(k):
+        ordinary = tables.p_ordinary[top[:, j]] ** tables.temperature  # (N, D) tempered, as answers are
+        for likelihood in (ordinary, np.maximum(1.0 - tables.p_ordinary[top[:, j]], 1e-12) ** tables.temperature):
+            joint = p * likelihood
+            chance = joint.sum(axis=1)
+            after = joint / np.maximum(chance, 1e-300)[:, None]
+            new_leader = ~(leaders == after.argmax(axis=1)[:, None]).any(axis=1)
+            changes = (batch_urgency(after, tables.level_urgency, tables.triage_thresholds) != level) | new_leader
+            settled &= ~(askable[:, j] & (chance >= least) & changes)
+    return settled
+
+
 def should_stop(
     tables: Tables,
     p: FloatArray,
@@ -52,9 +93,10 @@ def should_stop(
     turns: int,
     max_turns: int,
     settled: BoolArray | None = None,
+    decided: BoolArray | None = None,
 ) -> BoolArray:
     """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)
-    (`settled`: `is_settled(tables, p)` when the caller has it already)."""
+    (`settled`: `is_settled(tables, p)` when the caller has it already; `decided`: `decision_settled`)."""
     settings = tables.settings
     settled = is_settled(tables, p) if settled is None else settled
     confident = settled & (turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0)))
@@ -65,6 +107,8 @@ def should_stop(
     searching_floor = max(settings.get("stop_min_gain", 1e-4), settings.get("stop_min_information", 0.0))
     exhausted = best_score < np.where(settled, settings.get("stop_min_findings", 1e-4), searching_floor)
     flag_pending = np.isposinf(best_score)
-    enough = turns >= settings.get("soft_max_turns", max_turns)
+    enough = np.full(len(p), turns >= settings.get("soft_max_turns", max_turns))
+    if decided is not None and settings.get("decision_stop", 0.0):
+        enough |= decided & (turns >= settings.get("decision_min_turns", 0))
     result: BoolArray = ((confident | enough) & ~flag_pending) | emergency | exhausted | (turns >= max_turns)
     return result

@@ -9,6 +9,7 @@ condition and calibrates the naive-Bayes posterior.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.protocol import ProtocolTables, compile_protocols
-from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
+from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel
 from symptomcheck.model.artifact import FloatArray, Model
 from symptomcheck.model.demographics import age_band, sex_index
 from symptomcheck.model.errors import ModelError
@@ -38,6 +39,12 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "stop_min_gain": 1e-4,  # stop when no question is expected to teach more than this (nats)
     "stop_min_information": 0.05,  # ... and, asking among the allowed questions, not below this (nats)
     "soft_max_turns": 20,  # stop after this many questions once no red flag is pending
+    "decision_stop": 0,  # 1: stop once no answer to the next questions could change the decision (below)
+    "decision_questions": 3,  # the next questions whose answers must leave the advice and leader unchanged
+    "decision_answer": 0.05,  # ... each answer at least this likely
+    "decision_min_turns": 3,  # ... and at least this many questions asked
+    "decision_confidence": 0.0,  # ... and the most likely condition at least this likely
+    "decision_top": 1,  # ... the leader after any such answer among this many most likely now
     "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
     "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once
@@ -86,6 +93,7 @@ class Tables:
     # reason asks the same thing again (and would count the same finding twice), so it is no longer asked
     shadowed_by: IntArray
     protocol: ProtocolTables  # the complaint families, their red-flag and core questions
+    triage_thresholds: Mapping[TriageLevel, float]  # the triage rule (knowledge's triage_rule.csv)
 
     @cached_property
     def p_outcome_by_condition(self) -> FloatArray:
@@ -290,4 +298,5 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         learned_value_rows=learned_value_rows,
         shadowed_by=shadowed_by,
         protocol=compile_protocols(model, knowledge, in_condition),
+        triage_thresholds=knowledge.triage_thresholds,
     )

@@ -63,23 +63,31 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     )
     p = normalise(interviews.log_posterior)
     urgency = batch_urgency(p, tables.level_urgency, engine.knowledge.triage_thresholds)
-    flip = interview_flip(tables, interviews)
-    flipped_log_posterior = interviews.log_posterior - flip.log_likelihood_given + flip.log_likelihood_flipped
-    flipped = batch_urgency(normalise(flipped_log_posterior), tables.level_urgency, engine.knowledge.triage_thresholds)
-    asked_codes = []
     families = active_families(
         tables.protocol,
         interviews.known_present,
         interviews.known_values,
         np.array([patient.age for patient in patients], dtype=np.int64),
     )
+    flags_of = [
+        engine.red_flags_for(
+            patient.age, patient.sex, frozenset(tables.protocol.families[f] for f in np.flatnonzero(families[n]))
+        )
+        for n, patient in enumerate(patients)
+    ]
+    decisive = np.zeros((len(patients), tables.n_evidences), dtype=bool)
+    index = {code: e for e, code in enumerate(tables.evidences)}
+    for n, flags in enumerate(flags_of):
+        decisive[n, [index[flag.evidence] for flag in flags if flag.evidence in index]] = True
+    flip = interview_flip(tables, interviews, decisive)
+    flipped_log_posterior = interviews.log_posterior - flip.log_likelihood_given + flip.log_likelihood_flipped
+    flipped = batch_urgency(normalise(flipped_log_posterior), tables.level_urgency, engine.knowledge.triage_thresholds)
+    asked_codes = []
     for n, patient in enumerate(patients):
         codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
         asked_codes.append(codes)
         ordered = [patient.initial_evidence] + [tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0]
-        red_flags = engine.red_flags_for(
-            patient.age, patient.sex, frozenset(tables.protocol.families[f] for f in np.flatnonzero(families[n]))
-        )
+        red_flags = flags_of[n]
         raised = _red_flag_urgency(engine, patient, ordered, interviews.log_posterior[n], red_flags)
         urgency[n] = max(int(urgency[n]), raised)
         q, answer = int(flip.question[n]), flip.answer[n]

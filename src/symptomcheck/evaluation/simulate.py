@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import focus
-from symptomcheck.engine.questions import choose_questions, eligible_questions
-from symptomcheck.engine.stopping import should_stop
+from symptomcheck.engine.questions import eligible_questions, question_choice
+from symptomcheck.engine.stopping import decision_settled, should_stop
 from symptomcheck.engine.tables import BoolArray, IntArray, Tables
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray
@@ -162,8 +162,10 @@ def simulate(
         focused = focus(
             tables.protocol, p, known_present[active], known_values, ages[active], sexes[active], relevant_mass
         )
-        best, best_score = choose_questions(tables, p, eligible, focused)
-        stop = should_stop(tables, p, best_score, turn, max_turns) | (best < 0)
+        choice = question_choice(tables, p, eligible, focused)
+        best, best_score = choice.best, choice.best_score
+        decided = decision_settled(tables, p, choice.scores)
+        stop = should_stop(tables, p, best_score, turn, max_turns, decided=decided) | (best < 0)
         active, best = active[~stop], best[~stop]
         if len(active) == 0:
             break

@@ -1,8 +1,9 @@
 """Stability of the advice: change one answer that the model gives little weight to, and count how often the
 advice moves by two levels or more.
 
-Per case, after the interview: among the answers given (the complaint / initial evidence and "don't know"
-answers left out), take the one of least weight, flip it, recompute the posterior and the advice with the
+Per case, after the interview: among the answers given (the complaint / initial evidence, "don't know"
+answers and the answers to red-flag questions that apply left out: the advice gives those decisive weight by
+an explicit rule), take the one of least weight, flip it, recompute the posterior and the advice with the
 engine's own triage (the probability rule and the red flags), and compare with the advice given.
 
 Weight of an answer: the Kullback-Leibler divergence KL(p_with || p_without), in nats, between the posterior
@@ -38,7 +39,7 @@ from numpy.typing import NDArray
 
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.posterior import normalise
-from symptomcheck.engine.tables import IntArray, Tables
+from symptomcheck.engine.tables import BoolArray, IntArray, Tables
 from symptomcheck.evaluation.simulate import Interviews
 from symptomcheck.knowledge import EvidenceKind
 from symptomcheck.model.artifact import FloatArray
@@ -117,9 +118,12 @@ def flipped_posterior(log_posterior: FloatArray, flip: Flip) -> FloatArray:
     return normalise(log_posterior - flip.log_likelihood_given + flip.log_likelihood_flipped)
 
 
-def interview_flip(tables: Tables, interviews: Interviews) -> Flip:
+def interview_flip(tables: Tables, interviews: Interviews, decisive: BoolArray | None = None) -> Flip:
     """The least-weight answer of each simulated interview (the initial evidence and "don't know" left out)
-    and its flip."""
+    and its flip.
+
+    `decisive` (N, E): the evidences whose answer is a red flag that applies to the case. They are left out:
+    the advice gives them decisive weight by an explicit rule, whatever weight the model gives them."""
     answers = interviews.answers
     n = len(interviews.log_posterior)
     p = normalise(interviews.log_posterior)
@@ -133,6 +137,8 @@ def interview_flip(tables: Tables, interviews: Interviews) -> Flip:
         if ok.any():
             ll[ok] = answers.log_likelihood(everyone[ok], question[ok])
             ok[ok] = ~answers.unknown[everyone[ok], question[ok]]
+            if decisive is not None:
+                ok[ok] = ~decisive[everyone[ok], question[ok]]
         log_likelihoods.append(ll)
         usable.append(ok)
     turn, _ = least_weight_turn(p, log_likelihoods, usable)

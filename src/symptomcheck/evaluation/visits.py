@@ -37,7 +37,7 @@ from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import focus
 from symptomcheck.engine.questions import question_scores
-from symptomcheck.engine.stopping import is_settled, should_stop
+from symptomcheck.engine.stopping import decision_settled, is_settled, should_stop
 from symptomcheck.engine.triage import batch_urgency
 from symptomcheck.evaluation.calibration import ReliabilityTotals, top_of
 from symptomcheck.evaluation.metrics import shift_rates
@@ -189,14 +189,20 @@ def _questions_asked(
     score = np.where(
         eligible & (focused.priority > 0), np.inf, np.where(focused.allowed, question_scores(tables, p), -np.inf)
     )
-    ranked = -np.sort(-np.where(eligible, score, -np.inf), axis=1)[:, : max_turns + 1]
+    remaining = np.where(eligible, score, -np.inf)
+    order = np.argsort(-remaining, axis=1, kind="stable")[:, : max_turns + 1]
+    ranked = np.take_along_axis(remaining, order, axis=1)
     settled = is_settled(tables, p)
     questions = np.full(len(p), max_turns, dtype=np.int64)
     undecided = np.ones(len(p), dtype=bool)
+    everyone = np.arange(len(p))
     for turn in range(min(max_turns, ranked.shape[1]) + 1):
         best = ranked[:, turn] if turn < ranked.shape[1] else np.full(len(p), -np.inf)
         none_left = np.isneginf(best)  # +inf is a red flag still to ask
-        stop = should_stop(tables, p, np.where(none_left, 0.0, best), turn, max_turns, settled) | none_left
+        if turn:
+            remaining[everyone, order[:, turn - 1]] = -np.inf  # asked: no longer a next question
+        decided = decision_settled(tables, p, remaining)
+        stop = should_stop(tables, p, np.where(none_left, 0.0, best), turn, max_turns, settled, decided) | none_left
         newly = undecided & stop
         questions[newly] = turn
         undecided &= ~stop

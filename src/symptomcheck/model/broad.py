@@ -61,6 +61,11 @@ BROAD_SETTINGS: dict[str, float] = {
     # condition: DDXPlus conditions are a selected population rich in findings (respiratory, cardiac, ENT)
     "ddxplus_default_factor": 0.25,
     "prior_floor": 1e-4,  # least prior of a condition: rare in the records (or absent from them) is not impossible
+    # the interview over hundreds of conditions ends when the next answers could not change what the person is
+    # told (the advice, or a new condition among the three most likely): see engine.stopping.decision_settled
+    "decision_stop": 1,
+    "decision_min_turns": 3,
+    "decision_top": 3,
 }
 
 
