@@ -23,6 +23,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
 from symptomcheck.interview import Subject, answer, assess, complaints, start
 from symptomcheck.interview.complaint_search import ComplaintSearch
+from symptomcheck.interview.result import triage_because
 from symptomcheck.interview.wording import question_text
 from symptomcheck.knowledge import Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel, default_knowledge
 from symptomcheck.model import load_model
@@ -256,8 +257,10 @@ def test_chest_pain_at_rest_shows_the_urgent_banner_before_the_first_question_an
     assert status == 0
     assert terminal.transcript.count(squash(terminal.t("emergency_now"))) == 1
     assert_result(terminal, knowledge, path)
-    red_flag = terminal.t("red_flag_note", question=knowledge.evidence("E_14").question[lang])
-    assert squash(red_flag) in terminal.transcript
+    # the advice says why: here the answer to the red flag, or the chance of the conditions behind the level
+    answers = {"E_14": Answer.yes(), **{code: fixed_answer(knowledge.evidence(code)) for code in path.questions}}
+    because = triage_because(knowledge, path.final, answers, lang)
+    assert squash(because) in terminal.transcript
 
 
 def run_piped(lines: list[str], lang: Language = "en") -> subprocess.CompletedProcess[str]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
@@ -44,7 +45,7 @@ from symptomcheck.model.errors import ModelError
 from symptomcheck.model.fit import layout
 from symptomcheck.visits import Visit
 
-PROVENANCE = {"default": 0, "ddxplus": 1, "visits": 2, "authored": 3}
+PROVENANCE = {"default": 0, "ddxplus": 1, "visits": 2, "authored": 3, "derived": 4}
 OFFICE, ED = 0, 1
 
 BROAD_SETTINGS: dict[str, float] = {
@@ -62,10 +63,9 @@ BROAD_SETTINGS: dict[str, float] = {
     "ddxplus_default_factor": 0.25,
     "prior_floor": 1e-4,  # least prior of a condition: rare in the records (or absent from them) is not impossible
     # the interview over hundreds of conditions ends when the next answers could not change what the person is
-    # told (the advice, or a new condition among the three most likely): see engine.stopping.decision_settled
+    # told (the advice, or the most likely condition): see engine.stopping.decision_settled
     "decision_stop": 1,
     "decision_min_turns": 3,
-    "decision_top": 3,
 }
 
 
@@ -249,6 +249,18 @@ def broad_model(
         p[absent_row, replace_cells] = 1 - p_present[replace_cells]
         origin[int(offsets[e]) : int(offsets[e + 1]), replace_cells & seen] = PROVENANCE["visits"]
         origin[int(offsets[e]) : int(offsets[e + 1]), replace_cells & ~seen] = PROVENANCE["default"]
+    _derive_related(kb, p, origin, evidences, offsets, counts.reason_evidences, other_d[seen[other_d]], s)
+    _derive_pain(
+        kb,
+        p,
+        origin,
+        evidences,
+        offsets,
+        outcomes[evidences.index("E_55")],
+        counts.reason_evidences,
+        other_d[seen[other_d]],
+        s,
+    )
     if np.isnan(p).any():
         missing = sorted(
             {evidences[int(np.searchsorted(offsets, t, side="right")) - 1] for t in np.argwhere(np.isnan(p))[:, 0]}
@@ -299,6 +311,124 @@ def broad_model(
         differential_conditions=tuple(ddxplus.conditions),
         differential_evidences=tuple(ddxplus.evidences),
     )
+
+
+def _derive_related(
+    kb: KnowledgeBase,
+    p: FloatArray,
+    origin: NDArray[np.int8],
+    evidences: tuple[str, ...],
+    offsets: NDArray[np.int64],
+    reasons: tuple[str, ...],
+    cells: NDArray[np.int64],
+    s: Mapping[str, float],
+) -> None:
+    """A DDXPlus yes/no finding for the conditions the records describe, from the reasons the vocabulary maps to
+    it (related, narrower or broader; in place): P(finding | d) = 1 - prod_i (1 - P(reason_i | d)), never below
+    the default it replaces. "Diarrhoea" and "rash" are reasons people give; without this, a yes to DDXPlus's
+    own question would count the population default against every condition outside DDXPlus. Yes/no findings
+    that are no follow-up only (pain, E_53, and its sites are `_derive_pain`'s). Provenance "derived"."""
+    merged = {m.ddxplus_equivalent for m in kb.catalogue.reasons if m.relation == "same"}
+    sources: dict[str, list[str]] = {}
+    for mapping in kb.catalogue.reasons:
+        target = mapping.ddxplus_equivalent or ""
+        if mapping.relation not in ("related", "narrower", "broader") or ":" in target or target in ("", "E_53"):
+            continue
+        if target in merged or mapping.evidence not in reasons or target not in evidences:
+            continue
+        evidence = kb.evidence(target)
+        if evidence.kind is not EvidenceKind.BINARY or evidence.parent is not None or evidence.is_antecedent:
+            continue
+        sources.setdefault(target, []).append(mapping.evidence)
+    for target, codes in sources.items():
+        absent_row = int(offsets[evidences.index(target)])
+        p_none = np.ones(len(cells))
+        for code in codes:
+            p_none *= 1.0 - p[int(offsets[evidences.index(code)]) + 1, cells]
+        p_yes = np.clip(np.maximum(1.0 - p_none, p[absent_row + 1, cells]), s["present_floor"], s["present_ceiling"])
+        p[absent_row, cells], p[absent_row + 1, cells] = 1.0 - p_yes, p_yes
+        origin[absent_row : absent_row + 2, cells] = PROVENANCE["derived"]
+
+
+# The sites (values of E_55, "where is the pain") of the pain reasons the vocabulary maps to E_53 ("pain") only
+# (reasons.csv maps the others to their sites itself): authored from the reasons' meaning.
+PAIN_REASON_SITES: dict[str, tuple[str, ...]] = {
+    "R_15450": ("V_187", "V_197", "V_84", "V_85", "V_87", "V_88"),  # abdominal pain
+    "R_15453": ("V_197", "V_103", "V_104"),  # upper abdominal pain
+    "R_16101": ("V_103", "V_197"),  # liver or gallbladder pain
+    "R_16651": ("V_153",),  # bladder pain
+    "R_17751": ("V_153", "V_87", "V_88"),  # pelvic pain
+    "R_17452": ("V_153", "V_87", "V_88"),  # painful periods
+    "R_17901": ("V_187", "V_153", "V_40"),  # pain during pregnancy
+    "R_13201": ("V_125", "V_126"),  # eye pain
+    "R_13551": ("V_129", "V_130"),  # earache
+    "R_14101": ("V_89", "V_108", "V_109", "V_122"),  # sinus pain or pressure
+    "R_10554": ("V_108", "V_109", "V_121", "V_89", "V_166", "V_167"),  # facial pain
+    "R_19401": ("V_194", "V_195"),  # shoulder pain
+    "R_19551": ("V_74", "V_75", "V_80", "V_81"),  # wrist pain
+    "R_19601": ("V_76", "V_77", "V_142", "V_143", "V_151", "V_152", "V_67", "V_68"),  # hand or finger pain
+    "R_18000": ("V_159", "V_160"),  # breast pain
+    "R_17151": ("V_168", "V_169", "V_158"),  # testicle pain
+    "R_17001": ("V_155", "V_94"),  # penis pain
+    "R_17651": ("V_186", "V_139", "V_190"),  # vaginal pain
+}
+
+
+def _derive_pain(
+    kb: KnowledgeBase,
+    p: FloatArray,
+    origin: NDArray[np.int8],
+    evidences: tuple[str, ...],
+    offsets: NDArray[np.int64],
+    site_outcomes: tuple[str, ...],
+    reasons: tuple[str, ...],
+    cells: NDArray[np.int64],
+    s: Mapping[str, float],
+) -> None:
+    """DDXPlus's pain questions (E_53 "pain?", E_55 "where?") for the conditions the records describe, derived
+    from their pain reasons (in place): people with appendicitis come for "abdominal pain", never for "pain",
+    so without this a yes to E_53 would count against every condition outside DDXPlus.
+
+    P(pain | d) = 1 - prod_i (1 - P(reason_i | d)) over the pain reasons (those the vocabulary maps to E_53 or
+    to sites of E_55), with the generic "pain" reason among them; the site answer (which counts one value per
+    person) shares it out in proportion to sum_i P(reason_i | d) / |sites_i|, and "nowhere" is 1 - P(pain | d).
+    Provenance "derived"."""
+    sites_of: dict[str, tuple[str, ...]] = {}
+    for mapping in kb.catalogue.reasons:
+        target = mapping.ddxplus_equivalent or ""
+        if mapping.evidence not in reasons or mapping.relation == "same":
+            continue
+        if target.startswith("E_55:"):
+            sites_of[mapping.evidence] = tuple(target.partition(":")[2].split("+"))
+        elif target == "E_53" and mapping.evidence in PAIN_REASON_SITES:
+            sites_of[mapping.evidence] = PAIN_REASON_SITES[mapping.evidence]
+    if not sites_of or len(cells) == 0:
+        return
+    pain_e, site_e = evidences.index("E_53"), evidences.index("E_55")
+    present = {code: p[int(offsets[evidences.index(code)]) + 1, cells] for code in sites_of}
+    p_none = 1.0 - p[int(offsets[pain_e]) + 1, cells]  # the generic "pain" reason (E_53 is the same evidence)
+    for value in present.values():
+        p_none = p_none * (1.0 - value)
+    p_pain = np.clip(1.0 - p_none, s["present_floor"], s["present_ceiling"])
+    p[int(offsets[pain_e]), cells], p[int(offsets[pain_e]) + 1, cells] = 1.0 - p_pain, p_pain
+    origin[int(offsets[pain_e]) : int(offsets[pain_e]) + 2, cells] = PROVENANCE["derived"]
+    site_question = kb.evidence("E_55")
+    values = list(site_outcomes)  # the rows of E_55 in the model's layout
+    weight = np.zeros((len(values), len(cells)))
+    for code, sites in sites_of.items():
+        for site in sites:
+            weight[values.index(site)] += present[code] / len(sites)
+    total = weight.sum(axis=0)
+    has = total > 0
+    rows = slice(int(offsets[site_e]), int(offsets[site_e + 1]))
+    block = p[rows][:, cells]
+    shares = weight / np.where(has, total, 1.0)
+    nowhere = values.index(str(site_question.default))
+    derived = shares * p_pain
+    derived[nowhere] = 1.0 - p_pain
+    block[:, has] = derived[:, has]
+    p[rows, cells] = block
+    origin[rows, cells[has]] = PROVENANCE["derived"]
 
 
 def _population_default(
