@@ -14,14 +14,15 @@ from symptomcheck.model import Model
 from symptomcheck.model.demographics import AGE_BAND_STARTS
 from symptomcheck.patients import Patient
 
-# an ambulance-level, an emergency-level and a within-24-hours condition
+# an ambulance-level, an emergency-level and a within-24-hours condition, and evidences listed for them (the
+# interview asks only what a condition in play depends on) that are no red flag
 CONDITIONS = ("Anaphylaxis", "Acute dystonic reactions", "Acute COPD exacerbation / infection")
-EVIDENCES = ("E_0", "E_1", "E_2")
+EVIDENCES = ("E_168", "E_123", "E_125")
 
 
 def tiny_engine(knowledge: KnowledgeBase, light_answer_points_to: int) -> Engine:
-    """Three conditions, three yes/no evidences: E_0 (the complaint) says nothing, E_1 weighs a lot (the two
-    emergencies say yes half the time, the 24-hour one rarely), E_2 weighs little but a "yes" to it points to
+    """Three conditions, three yes/no evidences: E_168 (the complaint) says nothing, E_123 weighs a lot (the two
+    emergencies say yes half the time, the 24-hour one rarely), E_125 weighs little but a "yes" to it points to
     one condition (0: the ambulance one, 1: the emergency one)."""
     p_yes = np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.05], [0.02, 0.02, 0.02]])
     p_yes[2, light_answer_points_to] = 0.3
@@ -43,7 +44,7 @@ def tiny_engine(knowledge: KnowledgeBase, light_answer_points_to: int) -> Engine
 
 
 # answers no to everything but the complaint
-PATIENT = Patient(30, "F", CONDITIONS[2], "E_0", frozenset({"E_0"}), {}, ())
+PATIENT = Patient(30, "F", CONDITIONS[2], "E_168", frozenset({"E_168"}), {}, ())
 
 
 def test_the_tiny_conditions_have_the_levels_the_cases_need(knowledge: KnowledgeBase) -> None:
@@ -53,8 +54,8 @@ def test_the_tiny_conditions_have_the_levels_the_cases_need(knowledge: Knowledge
 
 def test_the_stability_metric_counts_a_two_level_move(knowledge: KnowledgeBase) -> None:
     result = interview_chunk(tiny_engine(knowledge, 0), [PATIENT], max_turns=2)
-    assert result.asked == [frozenset({"E_1", "E_2"})]
-    # the light "no" to E_2 becomes "yes": the ambulance condition passes its threshold
+    assert result.asked == [frozenset({"E_123", "E_125"})]
+    # the light "no" to E_125 becomes "yes": the ambulance condition passes its threshold
     assert (int(result.advice_urgency[0]), int(result.flipped_urgency[0])) == (2, 4)
     rates = shift_rates(result.advice_urgency, result.flipped_urgency)
     assert rates == {"stability_flip_rate": 1.0, "stability_shift1_rate": 1.0, "stability_cases": 1.0}
@@ -72,10 +73,10 @@ def test_the_answer_flipped_is_the_one_of_least_weight_not_the_heavy_one(knowled
     result = interview_chunk(engine, [PATIENT], max_turns=2)
     tables = engine.tables
     p = result.p_posterior
-    heavy = weight_given(p, tables.log_p_outcome[[2]])  # "no" to E_1
-    light = weight_given(p, tables.log_p_outcome[[4]])  # "no" to E_2
+    heavy = weight_given(p, tables.log_p_outcome[[2]])  # "no" to E_123
+    light = weight_given(p, tables.log_p_outcome[[4]])  # "no" to E_125
     assert light[0] < heavy[0]
-    # flipping the heavy one instead ("yes" to E_1) would have moved the advice as well: the choice matters
+    # flipping the heavy one instead ("yes" to E_123) would have moved the advice as well: the choice matters
     assert weight_given(p, tables.log_p_outcome[[3]])[0] > light[0]
 
 

@@ -43,7 +43,7 @@ def probabilities(knowledge: KnowledgeBase, masses: dict[str, float]) -> np.ndar
 
 
 def flag(knowledge: KnowledgeBase, evidence: str, value: str | None = None) -> RedFlag:
-    return next(f for f in knowledge.red_flags if f.evidence == evidence and f.value == value and f.family is None)
+    return next(f for f in global_flags(knowledge) if f.evidence == evidence and f.value == value)
 
 
 # --- the threshold table -----------------------------------------------------------------------------------------
@@ -146,7 +146,11 @@ def test_a_red_flag_raises_the_level_above_what_the_probabilities_give(
 ) -> None:
     stridor = flag(knowledge, "E_194")
     decision = decide(
-        probabilities(knowledge, {}), urgency, knowledge.triage_thresholds, knowledge.red_flags, {"E_194": Answer.yes()}
+        probabilities(knowledge, {}),
+        urgency,
+        knowledge.triage_thresholds,
+        global_flags(knowledge),
+        {"E_194": Answer.yes()},
     )
     assert decision.by_conditions is SELF_CARE
     assert decision.level is stridor.level is AMBULANCE
@@ -210,33 +214,33 @@ def test_the_advice_is_the_more_urgent_of_the_probability_level_and_the_raised_r
 
 def test_a_yes_to_a_yes_no_red_flag_raises_it_and_no_or_dont_know_do_not(knowledge: KnowledgeBase) -> None:
     stridor = flag(knowledge, "E_194")
-    assert raised_red_flags(knowledge.red_flags, {"E_194": Answer.yes()}) == (stridor,)
-    assert raised_red_flags(knowledge.red_flags, {"E_194": Answer.no()}) == ()
-    assert raised_red_flags(knowledge.red_flags, {"E_194": Answer.unknown()}) == ()
-    assert raised_red_flags(knowledge.red_flags, {}) == ()
+    assert raised_red_flags(global_flags(knowledge), {"E_194": Answer.yes()}) == (stridor,)
+    assert raised_red_flags(global_flags(knowledge), {"E_194": Answer.no()}) == ()
+    assert raised_red_flags(global_flags(knowledge), {"E_194": Answer.unknown()}) == ()
+    assert raised_red_flags(global_flags(knowledge), {}) == ()
 
 
 def test_a_value_red_flag_is_raised_only_by_its_value(knowledge: KnowledgeBase) -> None:
     tongue = flag(knowledge, "E_152", "V_61")
     throat = flag(knowledge, "E_152", "V_148")
-    assert raised_red_flags(knowledge.red_flags, {"E_152": Answer.of("V_61")}) == (tongue,)
-    assert set(raised_red_flags(knowledge.red_flags, {"E_152": Answer.of("V_61", "V_148")})) == {tongue, throat}
-    assert raised_red_flags(knowledge.red_flags, {"E_152": Answer.of("V_123")}) == ()  # nowhere
-    assert raised_red_flags(knowledge.red_flags, {"E_152": Answer.no()}) == ()
-    assert raised_red_flags(knowledge.red_flags, {"E_152": Answer.unknown()}) == ()
+    assert raised_red_flags(global_flags(knowledge), {"E_152": Answer.of("V_61")}) == (tongue,)
+    assert set(raised_red_flags(global_flags(knowledge), {"E_152": Answer.of("V_61", "V_148")})) == {tongue, throat}
+    assert raised_red_flags(global_flags(knowledge), {"E_152": Answer.of("V_123")}) == ()  # nowhere
+    assert raised_red_flags(global_flags(knowledge), {"E_152": Answer.no()}) == ()
+    assert raised_red_flags(global_flags(knowledge), {"E_152": Answer.unknown()}) == ()
 
 
 @pytest.mark.parametrize(("intensity", "raised"), [("7", False), ("8", True), ("9", True), ("10", True), ("0", False)])
 def test_a_scale_red_flag_is_raised_from_its_minimum(knowledge: KnowledgeBase, intensity: str, raised: bool) -> None:
-    pain = next(f for f in knowledge.red_flags if f.evidence == "E_56")
+    pain = next(f for f in global_flags(knowledge) if f.evidence == "E_56")
     assert pain.minimum == 8
-    result = raised_red_flags(knowledge.red_flags, {"E_56": Answer.of(intensity)})
+    result = raised_red_flags(global_flags(knowledge), {"E_56": Answer.of(intensity)})
     assert result == ((pain,) if raised else ())
 
 
 def test_red_flags_are_listed_most_urgent_first(knowledge: KnowledgeBase) -> None:
     answers = {"E_66": Answer.yes(), "E_194": Answer.yes(), "E_159": Answer.yes()}
-    raised = raised_red_flags(knowledge.red_flags, answers)
+    raised = raised_red_flags(global_flags(knowledge), answers)
     assert raised[0].evidence == "E_194"  # stridor: an ambulance, before the two emergency-level flags
     assert {f.evidence for f in raised} == {"E_194", "E_159", "E_66"}
     assert [f.level.urgency for f in raised] == sorted((f.level.urgency for f in raised), reverse=True)

@@ -54,22 +54,27 @@ def decision_settled(tables: Tables, p: FloatArray, scores: FloatArray) -> BoolA
     For each of the `decision_questions` best questions (scores (N, E), -inf for those that may not be
     asked) and each of its two answers (the ordinary one, or any other) at least `decision_answer` likely,
     the posterior after that answer must give the same advised level, and a most likely condition already
-    among the `decision_top` most likely now. When it does for all of them, asking on cannot change the advice or
-    bring a new condition to the top one answer at a time,
-    and the interview may stop: a myopic value-of-information rule that also ends an interview whose
-    answers are "don't know" (they leave the posterior, hence this test, unchanged).
+    among the `decision_top` most likely now. When it does for all of them, asking on cannot change the
+    advice or bring a new condition to the top one answer at a time, and the interview may stop: a myopic
+    value-of-information rule that also ends an interview whose answers are "don't know" (they leave the
+    posterior, hence this test, unchanged). As for a confident stop, the conditions more urgent than the
+    advice must also be below `decision_urgent_residual` together: stopping never leaves a more urgent
+    possibility open, and the leader must be at least `decision_confidence` likely.
     """
     settings = tables.settings
     k = min(int(settings.get("decision_questions", 3)), scores.shape[1])
     least = settings.get("decision_answer", 0.05)
     n = len(p)
     # a leader less likely than `decision_confidence` is no decision yet: more answers may still name the cause
-    settled = p.max(axis=1) >= settings.get("decision_confidence", 0.0) if n else np.ones(0, dtype=bool)
+    settled: BoolArray = p.max(axis=1) >= settings.get("decision_confidence", 0.0) if n else np.ones(0, dtype=bool)
     if k == 0 or n == 0:
         return settled
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # (N, k)
     askable = np.isfinite(np.take_along_axis(scores, top, axis=1))  # (N, k)
     level = batch_urgency(p, tables.level_urgency, tables.triage_thresholds)
+    # and, as for a confident stop, nothing more urgent than the advice may be left open
+    above = (p * (tables.level_urgency[None, :] > level[:, None])).sum(axis=1)
+    settled &= above < settings.get("decision_urgent_residual", 1.01)
     # the conditions an answer may put first without changing what the person reads first: the leader only,
     # or (decision_top > 1) any of the `decision_top` most likely
     n_top = int(settings.get("decision_top", 1))

@@ -47,6 +47,7 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "decision_min_turns": 3,  # ... and at least this many questions asked
     "decision_confidence": 0.0,  # ... and the most likely condition at least this likely
     "decision_top": 1,  # ... the leader after any such answer among this many most likely now
+    "decision_urgent_residual": 0.02,  # ... and the conditions more urgent than the advice together below this
     "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
     "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once
