@@ -66,6 +66,7 @@ BROAD_SETTINGS: dict[str, float] = {
     # told (the advice, or the most likely condition): see engine.stopping.decision_settled
     "decision_stop": 1,
     "decision_min_turns": 3,
+    "stop_min_information": 0.05,  # and no allowed question worth less than this (nats) is asked
 }
 
 
