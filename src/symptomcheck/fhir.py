@@ -17,8 +17,9 @@ and an index, so the same consultation always exports the same bundle:
   with the value's text; "don't know" has no answer and the data-absent-reason "asked-unknown";
 - an Observation per finding: answered yes, or with a value other than the ordinary one ("no pain", "nowhere");
 - a Condition per listed condition of the differential, verification status "differential", coded in ICD-10;
-- a RiskAssessment: per listed condition the calibrated posterior (probabilityDecimal) and its share of the
-  list (the `SHARE_EXTENSION` extension), both rounded to 4 decimals;
+- a RiskAssessment: per listed condition the calibrated posterior (probabilityDecimal) and the chance shown
+  to the person (the `SHARE_EXTENSION` extension; the same posterior since the list shows the chances the
+  advice uses), both rounded to 4 decimals;
 - a ClinicalImpression: the triage advice as summary, the triage level and the red flags raised as findings,
   the disclaimer as a note, and references to the Conditions (problem) and the RiskAssessment (prognosis).
 

@@ -155,7 +155,7 @@ class Engine:
         earlier = self._earlier_level(age, sex, all_likelihoods)
         return Assessment(
             posterior=p,
-            emergency_likely=triage.level.urgency >= EMERGENCY,
+            emergency_likely=self._emergency_likely(p, triage),
             differential=tuple(ranked),
             next_question=next_question,
             question_reason=reason,
@@ -165,6 +165,19 @@ class Engine:
             families=tuple(sorted(family_ids, key=tables.protocol.families.index)),
             triage_conditions=self._triage_conditions(p, triage),
             earlier_level=earlier if earlier.urgency > triage.level.urgency else None,
+        )
+
+    def _emergency_likely(self, p: FloatArray, triage: TriageDecision) -> bool:
+        """Whether to show the emergency advice now, before the interview ends: the advice is an emergency
+        because of a red flag, or because urgent conditions are together at least `emergency_likely` likely.
+        An emergency level reached on a small chance early in the interview (a fever: 6% epiglottitis) is
+        not shown as a banner while the questions can still rule it out; if the interview ends on it, the
+        result gives it with its reason."""
+        if triage.level.urgency < EMERGENCY:
+            return False
+        urgent_mass = float(p[self._urgency >= EMERGENCY].sum())
+        return urgent_mass >= self.tables.settings.get("emergency_likely", 0.5) or any(
+            flag.level.urgency >= EMERGENCY for flag in triage.red_flags
         )
 
     def _listed(self, p: FloatArray, triage: TriageDecision) -> list[int]:

@@ -90,7 +90,7 @@ class ConditionView:
     id: str
     name: str
     icd10: str
-    probability: float  # share of the listed differential (the list sums to 1)
+    probability: float  # the chance shown: the calibrated posterior the advice uses (as `posterior`)
     posterior: float  # calibrated chance that it is this condition
     likelihood: str  # the chance in words, in the view's language; never a certainty
     likelihood_level: Likelihood  # the same chance as a code, for clients that choose their own words
