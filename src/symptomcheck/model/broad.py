@@ -351,9 +351,10 @@ def _derive_related(
         origin[absent_row : absent_row + 2, cells] = PROVENANCE["derived"]
 
 
-# The sites (values of E_55, "where is the pain") of the pain reasons the vocabulary maps to E_53 ("pain") only
-# (reasons.csv maps the others to their sites itself): authored from the reasons' meaning.
+# The sites (values of E_55, "where is the pain") of the pain reasons the vocabulary maps to E_53 ("pain") only,
+# or to no DDXPlus finding (reasons.csv maps the others to their sites itself): authored from their meaning.
 PAIN_REASON_SITES: dict[str, tuple[str, ...]] = {
+    "R_16500": ("V_185",),  # painful urination: burning at the urethra
     "R_15450": ("V_187", "V_197", "V_84", "V_85", "V_87", "V_88"),  # abdominal pain
     "R_15453": ("V_197", "V_103", "V_104"),  # upper abdominal pain
     "R_16101": ("V_103", "V_197"),  # liver or gallbladder pain
@@ -401,7 +402,7 @@ def _derive_pain(
             continue
         if target.startswith("E_55:"):
             sites_of[mapping.evidence] = tuple(target.partition(":")[2].split("+"))
-        elif target == "E_53" and mapping.evidence in PAIN_REASON_SITES:
+        elif mapping.evidence in PAIN_REASON_SITES:
             sites_of[mapping.evidence] = PAIN_REASON_SITES[mapping.evidence]
     if not sites_of or len(cells) == 0:
         return
