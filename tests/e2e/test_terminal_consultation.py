@@ -372,7 +372,7 @@ def test_the_sex_is_accepted_in_the_words_of_each_language(
     complaint = {"en": "fever", "fr": "fièvre", "zh": "发烧"}[lang]
     for said in (female, male):
         path = replay(engine, 30, "F" if said == female else "M", lang, "E_91")
-        done = run_piped(script(engine, path, lang, ["30", said, complaint, "1"]), lang)
+        done = run_piped(script(engine, path, lang, ["1", "30", said, complaint, "1"]), lang)
         assert done.returncode == 0, done.stderr
         out = squash(done.stdout)
         assert squash(knowledge.message(lang, "sex_invalid")) not in out
@@ -386,7 +386,7 @@ def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewher
     # again with 0 (not sure where); the rest "don't know"
     chest = next(n for n, region in enumerate(knowledge.body_regions, start=2) if region.id == "chest")
     head = next(str(n) for n, region in enumerate(knowledge.body_regions, start=2) if region.id == "head")
-    done = run_piped(["40", "m", "pain", "1", "2", str(chest), "1", *["?"] * 40])
+    done = run_piped(["1", "40", "m", "pain", "1", "2", str(chest), "1", *["?"] * 40])
     assert done.returncode == 0, done.stderr
     out = squash(done.stdout)
     assert squash(knowledge.message("en", "answer_region")) in out
@@ -395,7 +395,7 @@ def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewher
     assert squash("1. centre of the chest, upper part") in out
     assert "hypochondrium" not in out
     assert out.count(squash(knowledge.message("en", "answer_invalid"))) == 0
-    whole = run_piped(["40", "m", "pain", "1", "2", str(chest), "0", *["?"] * 40])
+    whole = run_piped(["1", "40", "m", "pain", "1", "2", str(chest), "0", *["?"] * 40])
     assert whole.returncode == 0, whole.stderr
     assert squash(knowledge.message("en", "answer_invalid")) not in squash(whole.stdout)
 
@@ -403,7 +403,7 @@ def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewher
 def test_a_complaint_typed_with_other_symptoms_starts_from_all_of_them(
     engine: Engine, knowledge: KnowledgeBase
 ) -> None:
-    done = run_piped(["30", "F", "cough and fever, no rash", "1", *["?"] * 40])
+    done = run_piped(["1", "30", "F", "cough and fever, no rash", "1", *["?"] * 40])
     assert done.returncode == 0, done.stderr
     out = squash(done.stdout)
     # offered as one choice: the cough, with the fever and the absent rash under it, and never asked again
