@@ -131,7 +131,7 @@ class Engine:
         focused = focus(tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"])
         choice = question_choice(tables, p[None, :], eligible, focused)
         best, best_score = choice.best, choice.best_score
-        decided = decision_settled(tables, p[None, :], choice.scores)
+        decided = decision_settled(tables, p[None, :], choice.scores) if tables.settings["decision_stop"] else None
         stop = (
             bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns, decided=decided)[0])
             or best[0] < 0

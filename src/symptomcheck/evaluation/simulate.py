@@ -164,7 +164,7 @@ def simulate(
         )
         choice = question_choice(tables, p, eligible, focused)
         best, best_score = choice.best, choice.best_score
-        decided = decision_settled(tables, p, choice.scores)
+        decided = decision_settled(tables, p, choice.scores) if tables.settings["decision_stop"] else None
         stop = should_stop(tables, p, best_score, turn, max_turns, decided=decided) | (best < 0)
         active, best = active[~stop], best[~stop]
         if len(active) == 0:

@@ -201,7 +201,7 @@ def _questions_asked(
         none_left = np.isneginf(best)  # +inf is a red flag still to ask
         if turn:
             remaining[everyone, order[:, turn - 1]] = -np.inf  # asked: no longer a next question
-        decided = decision_settled(tables, p, remaining)
+        decided = decision_settled(tables, p, remaining) if tables.settings["decision_stop"] else None
         stop = should_stop(tables, p, np.where(none_left, 0.0, best), turn, max_turns, settled, decided) | none_left
         newly = undecided & stop
         questions[newly] = turn
