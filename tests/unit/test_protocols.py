@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from symptomcheck.engine.answers import Answer
-from symptomcheck.engine.assessment import Engine
+from symptomcheck.engine.assessment import Engine, unknown_streak
 from symptomcheck.engine.explain import QuestionPurpose
 from symptomcheck.engine.protocol import focus
 from symptomcheck.interview.result import cannot_name_a_cause, triage_because
@@ -218,3 +218,32 @@ def test_a_red_flag_with_a_level_that_does_not_exist_is_refused(knowledge_dir: P
     rewrite(path, {"level": "urgent"}, index)
     with pytest.raises(KnowledgeError, match="unknown level 'urgent'"):
         load_knowledge(knowledge_dir)
+
+
+def test_a_person_who_cannot_answer_is_not_asked_on_once_the_red_flags_are_asked(broad: Engine) -> None:
+    streak = int(broad.tables.settings["unknown_streak_stop"])
+    assert streak > 0
+    answers = [("R_16500", Answer.yes())]  # burning when passing urine
+    family = frozenset({"urinary_symptoms"})
+    flags = {flag.evidence for flag in broad.red_flags_for(30, "F", family) if flag.family in family}
+    while True:
+        assessment = broad.assess(30, "F", answers)
+        if assessment.next_question is None:
+            break
+        answers.append((assessment.next_question, Answer.unknown()))
+    asked = [code for code, _ in answers[1:]]
+    assert len([code for code in asked if code not in flags]) <= streak
+    assert flags & set(broad.tables.evidences) <= set(asked)  # every red flag was asked before stopping
+
+
+def test_a_red_flag_answer_neither_counts_nor_breaks_the_dont_know_streak() -> None:
+    answers = [("E_91", Answer.unknown()), ("E_39", Answer.no()), ("E_201", Answer.unknown())]
+    assert unknown_streak(answers) == 1
+    assert unknown_streak(answers, frozenset({"E_39"})) == 2
+
+
+def test_a_neck_pain_points_to_the_conditions_whose_records_say_neck_pain(broad: Engine) -> None:
+    neck = Answer.of("V_26", "V_38", "V_53", "V_54")  # what "my neck hurts" is read as
+    assessment = broad.assess(45, "F", [("E_53", Answer.yes()), ("E_55", neck)])
+    top = [c.code for c in assessment.differential[:3]]
+    assert {"neck_pain", "neck_sprain", "neck_muscle_strain", "torticollis"} & set(top), top

@@ -132,19 +132,26 @@ class Engine:
         choice = question_choice(tables, p[None, :], eligible, focused)
         best, best_score = choice.best, choice.best_score
         decided = decision_settled(tables, p[None, :], choice.scores) if tables.settings["decision_stop"] else None
+        family_ids = frozenset(tables.protocol.families[f] for f in np.flatnonzero(families))
+        red_flags = self.red_flags_for(age, sex, family_ids)
+        red_flag_codes = frozenset(flag.evidence for flag in red_flags)
         stop = (
-            bool(should_stop(tables, p[None, :], best_score, questions_asked, self.max_turns, decided=decided)[0])
+            bool(
+                should_stop(
+                    tables,
+                    p[None, :],
+                    best_score,
+                    questions_asked,
+                    self.max_turns,
+                    decided=decided,
+                    unknown_streak=unknown_streak(answers[1:], red_flag_codes),
+                )[0]
+            )
             or best[0] < 0
         )
         stop_reason = self._stop_reason(p, best_score[0], questions_asked, best[0] < 0) if stop else None
-        family_ids = frozenset(tables.protocol.families[f] for f in np.flatnonzero(families))
         triage = triage_of_interview(
-            log_posterior,
-            answers,
-            all_likelihoods,
-            self._urgency,
-            self.knowledge.triage_thresholds,
-            self.red_flags_for(age, sex, family_ids),
+            log_posterior, answers, all_likelihoods, self._urgency, self.knowledge.triage_thresholds, red_flags
         )
         ranked = [
             RankedCondition(tables.conditions[d], float(p[d]), float(p[d]), *contributions(tables, p, likelihoods, d))
@@ -228,6 +235,19 @@ class Engine:
         if nothing_left or not bool(is_settled(self.tables, p[None, :])[0]):
             return StopReason.NOTHING_TO_ASK
         return StopReason.CONFIDENT
+
+
+def unknown_streak(answers: Sequence[tuple[str, Answer]], red_flags: frozenset[str] = frozenset()) -> int:
+    """How many of the last answers in a row were "don't know", not counting red-flag questions: they are a
+    safety check asked of everyone, and not knowing them says little about what else the person can tell."""
+    count = 0
+    for code, answer in reversed(answers):
+        if code in red_flags:
+            continue
+        if answer.status is not AnswerStatus.UNKNOWN:
+            break
+        count += 1
+    return count
 
 
 def _most_likely_first(p: FloatArray, least: float) -> IntArray:

@@ -10,6 +10,9 @@ The interview stops when (any of):
   `stop_min_information` nats (a question worth less than that rarely changes the list or the advice);
 - with `decision_stop` (the broad model's setting): no answer to the next few questions could change the
   advice or the most likely condition (`decision_settled`), after at least `decision_min_turns` questions;
+- with `unknown_streak_stop` = k > 0 (the broad model's setting): the last k answers were "don't know". The
+  person cannot tell more about what the questions chosen ask; after the red flags, going on asks a
+  person who cannot answer for the patience the result needs;
 - `soft_max_turns` questions were asked (the person's patience is part of the design);
 - the turn limit (`max_turns`) is reached: a hard limit, never the usual end.
 A pending red-flag question (best score +inf) is always asked first: only an emergency or the turn limit
@@ -19,6 +22,7 @@ stops the interview before it.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from symptomcheck.engine.tables import BoolArray, Tables
 from symptomcheck.engine.triage import batch_urgency
@@ -99,9 +103,11 @@ def should_stop(
     max_turns: int,
     settled: BoolArray | None = None,
     decided: BoolArray | None = None,
+    unknown_streak: NDArray[np.int64] | int = 0,
 ) -> BoolArray:
     """Whether each interview should stop, from posteriors (N, D) and the best question scores (N,)
-    (`settled`: `is_settled(tables, p)` when the caller has it already; `decided`: `decision_settled`)."""
+    (`settled`: `is_settled(tables, p)` when the caller has it already; `decided`: `decision_settled`;
+    `unknown_streak`: how many of the last answers in a row were "don't know", (N,) or one for all)."""
     settings = tables.settings
     settled = is_settled(tables, p) if settled is None else settled
     confident = settled & (turns >= max(settings.get("min_turns", 0), settings.get("findings_turns", 0)))
@@ -115,5 +121,8 @@ def should_stop(
     enough = np.full(len(p), turns >= settings.get("soft_max_turns", max_turns))
     if decided is not None and settings.get("decision_stop", 0.0):
         enough |= decided & (turns >= settings.get("decision_min_turns", 0))
+    streak_stop = settings.get("unknown_streak_stop", 0.0)
+    if streak_stop > 0:
+        enough |= np.asarray(unknown_streak) >= streak_stop
     result: BoolArray = ((confident | enough) & ~flag_pending) | emergency | exhausted | (turns >= max_turns)
     return result

@@ -23,6 +23,7 @@ from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel
 from symptomcheck.model.artifact import FloatArray, Model
 from symptomcheck.model.demographics import age_band, sex_index
 from symptomcheck.model.errors import ModelError
+from symptomcheck.model.floors import answer_floor
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -30,6 +31,7 @@ BoolArray = NDArray[np.bool_]
 DEFAULT_SETTINGS: dict[str, float] = {
     "floor": 1e-3,  # least P(answer | d) of a yes/no or categorical answer
     "multi_floor": 1e-2,  # least P(value | d) of a multi-choice value
+    "multi_floor_mass": 0.0,  # > 0: a multi-choice question's floors hold at most this mass (model/floors.py)
     "temperature": 0.7,  # log-likelihoods are multiplied by this (calibration of the naive-Bayes posterior)
     "stop_confidence": 0.8,  # the leader is settled at this posterior
     "stop_urgent_residual": 0.01,  # ... and conditions more urgent than it together below this
@@ -48,6 +50,7 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "decision_confidence": 0.0,  # ... and the most likely condition at least this likely
     "decision_top": 1,  # ... the leader after any such answer among this many most likely now
     "decision_urgent_residual": 0.02,  # ... and the conditions more urgent than the advice together below this
+    "unknown_streak_stop": 0,  # k > 0: stop (no red flag pending) once the last k answers were "don't know"
     "stop_min_findings": 0.3,  # ... or, in the findings phase, when no findings question scores this much
     "max_turns": 30,
     "emergency_likely": 0.5,  # urgent conditions together this likely: the emergency advice is shown at once
@@ -242,7 +245,7 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
     entropy = np.zeros((n_e, len(model.conditions)))
     for e in range(n_e):
         rows = slice(int(model.offsets_[e]), int(model.offsets_[e + 1]))
-        floor = settings["multi_floor"] if kinds[e] is EvidenceKind.MULTI else settings["floor"]
+        floor = answer_floor(settings, kinds[e] is EvidenceKind.MULTI, rows.stop - rows.start)
         block = np.maximum(p[rows], floor)
         block /= block.sum(axis=0, keepdims=True)
         p[rows] = block

@@ -151,6 +151,7 @@ def simulate(
     ages = np.array([p.age for p in patients], dtype=np.int64)
     sexes = np.array([sex_index(p.sex) for p in patients], dtype=np.int64)
     relevant_mass = tables.settings["relevant_mass"]
+    streak = np.zeros(n, dtype=np.int64)  # "don't know" answers in a row, at the end
     active = everyone
     for turn in range(max_turns + 1):
         p = normalise(log_post[active])
@@ -165,10 +166,16 @@ def simulate(
         choice = question_choice(tables, p, eligible, focused)
         best, best_score = choice.best, choice.best_score
         decided = decision_settled(tables, p, choice.scores) if tables.settings["decision_stop"] else None
-        stop = should_stop(tables, p, best_score, turn, max_turns, decided=decided) | (best < 0)
+        stop = should_stop(tables, p, best_score, turn, max_turns, decided=decided, unknown_streak=streak[active]) | (
+            best < 0
+        )
         active, best = active[~stop], best[~stop]
         if len(active) == 0:
             break
+        # a red-flag question (score +inf) neither counts nor breaks the "don't know" streak
+        flagged = np.isposinf(best_score[~stop])
+        unknown = answers.unknown[active, best]
+        streak[active] = np.where(flagged, streak[active], np.where(unknown, streak[active] + 1, 0))
         log_post[active] += answers.log_likelihood(active, best)
         asked[active, best] = True
         sequence[active, turn] = best

@@ -202,7 +202,10 @@ def _questions_asked(
         if turn:
             remaining[everyone, order[:, turn - 1]] = -np.inf  # asked: no longer a next question
         decided = decision_settled(tables, p, remaining) if tables.settings["decision_stop"] else None
-        stop = should_stop(tables, p, np.where(none_left, 0.0, best), turn, max_turns, settled, decided) | none_left
+        # every answer is "don't know": the streak is the questions asked that were not red flags (+inf)
+        streak = turn - np.isposinf(ranked[:, :turn]).sum(axis=1)
+        stop = should_stop(tables, p, np.where(none_left, 0.0, best), turn, max_turns, settled, decided, streak)
+        stop |= none_left
         newly = undecided & stop
         questions[newly] = turn
         undecided &= ~stop

@@ -43,6 +43,7 @@ from symptomcheck.model.artifact import FloatArray, Model
 from symptomcheck.model.demographics import AGE_BAND_STARTS, age_band, sex_index, smoothed_profiles
 from symptomcheck.model.errors import ModelError
 from symptomcheck.model.fit import layout
+from symptomcheck.model.floors import answer_floor
 from symptomcheck.visits import Visit
 
 PROVENANCE = {"default": 0, "ddxplus": 1, "visits": 2, "authored": 3, "derived": 4}
@@ -58,6 +59,9 @@ BROAD_SETTINGS: dict[str, float] = {
     "present_floor": 0.002,
     "present_ceiling": 0.95,
     "open_world_prior": 0.05,  # least prior of the "not in the catalogue" outcome
+    # a multi-choice question's floors together hold at most this mass (see model/floors.py): the pain-site
+    # question's 160 values at the engine's 0.01 each would drown what the records say of where it hurts
+    "multi_floor_mass": 0.05,
     # a condition DDXPlus does not describe has each DDXPlus finding this share as often as the average DDXPlus
     # condition: DDXPlus conditions are a selected population rich in findings (respiratory, cardiac, ENT)
     "ddxplus_default_factor": 0.25,
@@ -66,6 +70,8 @@ BROAD_SETTINGS: dict[str, float] = {
     # told (the advice, or the most likely condition): see engine.stopping.decision_settled
     "decision_stop": 1,
     "decision_min_turns": 3,
+    # a person who answered "don't know" three times in a row (red flags asked) is not asked on and on
+    "unknown_streak_stop": 3,
     "stop_min_information": 0.05,  # and no allowed question worth less than this (nats) is asked
 }
 
@@ -273,8 +279,7 @@ def broad_model(
     for e, code in enumerate(evidences):
         rows = slice(int(offsets[e]), int(offsets[e + 1]))
         multi = kb.evidence(code).kind is EvidenceKind.MULTI
-        floor = engine_settings.get("multi_floor", 1e-2) if multi else engine_settings.get("floor", 1e-3)
-        block = np.maximum(p[rows], floor)
+        block = np.maximum(p[rows], answer_floor(engine_settings, multi, rows.stop - rows.start))
         p[rows] = block / block.sum(axis=0, keepdims=True)
     p_prior = _priors(counts, ddxplus, ddx_d, s)
     p_age, p_sex = smoothed_profiles(counts.age, counts.sex)
@@ -406,6 +411,12 @@ def _derive_pain(
             sites_of[mapping.evidence] = PAIN_REASON_SITES[mapping.evidence]
     if not sites_of or len(cells) == 0:
         return
+    # the records say "neck pain", not which of the neck's ten sites: the share goes to the whole region, so
+    # that whichever of its sites the person names (the parser's "neck" is four of them) counts the same
+    regions = [set(region.sites) for region in kb.regions_for("E_55")]
+    for code, sites in sites_of.items():
+        widened = {site for region in regions if region & set(sites) for site in region} | set(sites)
+        sites_of[code] = tuple(value for value in site_outcomes if value in widened)
     pain_e, site_e = evidences.index("E_53"), evidences.index("E_55")
     present = {code: p[int(offsets[evidences.index(code)]) + 1, cells] for code in sites_of}
     p_none = 1.0 - p[int(offsets[pain_e]) + 1, cells]  # the generic "pain" reason (E_53 is the same evidence)

@@ -14,7 +14,13 @@ from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment, StopReason
 from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation, Subject
-from symptomcheck.interview.result import cannot_name_a_cause, earlier_note, symptom_advice, triage_because
+from symptomcheck.interview.result import (
+    answer_words,
+    cannot_name_a_cause,
+    earlier_note,
+    symptom_advice,
+    triage_because,
+)
 from symptomcheck.interview.wording import likelihood_key, question_text
 from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
 from symptomcheck.services.codes import Language as LanguageEnum
@@ -218,13 +224,7 @@ class Presenter:
         return QuestionView(code, text, kind, options, scale, reason, regions)
 
     def answer_text(self, evidence: Evidence, given: Answer, language: Language) -> str:
-        if given.status is AnswerStatus.UNKNOWN:
-            return self.t(language, "dont_know")
-        if given.status is AnswerStatus.ABSENT:
-            return self.t(language, "no")
-        if evidence.kind is EvidenceKind.BINARY:
-            return self.t(language, "yes")
-        return self.knowledge.describe_values(evidence, given.values, language)
+        return answer_words(self.knowledge, evidence, given, language)
 
     def transcript_entry(
         self, turn: int | None, code: str, given: Answer, language: Language, subject: Subject = Subject.SELF
