@@ -247,3 +247,19 @@ def test_a_neck_pain_points_to_the_conditions_whose_records_say_neck_pain(broad:
     assessment = broad.assess(45, "F", [("E_53", Answer.yes()), ("E_55", neck)])
     top = [c.code for c in assessment.differential[:3]]
     assert {"neck_pain", "neck_sprain", "neck_muscle_strain", "torticollis"} & set(top), top
+
+
+def test_burning_at_the_urethra_is_not_asked_again_as_painful_urination_and_leads_to_the_urinary_protocol(
+    broad: Engine,
+) -> None:
+    answers = [("E_53", Answer.yes()), ("E_55", Answer.of("V_185"))]  # "burning when I pee"
+    asked = []
+    while True:
+        assessment = broad.assess(25, "F", answers)
+        if assessment.next_question is None:
+            break
+        asked.append(assessment.next_question)
+        answers.append((assessment.next_question, Answer.unknown()))
+    assert "R_16500" not in asked  # the same finding, which would count twice
+    assert "urinary_symptoms" in assessment.families
+    assert assessment.differential[0].code == "urinary_tract_infection"

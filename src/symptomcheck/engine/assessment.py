@@ -125,7 +125,7 @@ class Engine:
                 likelihoods.append((code, log_likelihood))
         p = normalise(log_posterior)
         questions_asked = max(len(answers) - 1, 0)
-        eligible = eligible_questions(tables, asked, present)
+        eligible = eligible_questions(tables, asked, present, values)
         ages, sexes = np.array([age]), np.array([sex_index(sex)])
         families = active_families(tables.protocol, present, values, ages)[0]
         focused = focus(tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"])

@@ -51,12 +51,17 @@ def urgent_information_gain(tables: Tables, p: FloatArray) -> FloatArray:
     return result
 
 
-def eligible_questions(tables: Tables, asked: BoolArray, present: BoolArray) -> BoolArray:
+def eligible_questions(
+    tables: Tables, asked: BoolArray, present: BoolArray, values: BoolArray | None = None
+) -> BoolArray:
     """Questions not yet asked whose parent (if any) was answered yes, and not asked already in another form
-    (`Tables.shadowed_by`), shape (N, E)."""
+    (`Tables.shadowed_by`; with the values answered so far, (N, T), also `Tables.shadows`), shape (N, E)."""
     has_parent = tables.parent >= 0
     parent_yes = np.where(has_parent, present[:, np.maximum(tables.parent, 0)], True)
     shadowed = (tables.shadowed_by >= 0) & asked[:, np.maximum(tables.shadowed_by, 0)]
+    if values is not None and len(tables.shadow_rows):
+        named = values[:, tables.shadow_rows].astype(np.float32)
+        shadowed = shadowed | ((named @ tables.shadows.astype(np.float32)) > 0)
     result: BoolArray = ~asked & parent_yes & ~shadowed
     return result
 

@@ -21,6 +21,7 @@ from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.protocol import ProtocolTables, compile_protocols
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel
 from symptomcheck.model.artifact import FloatArray, Model
+from symptomcheck.model.broad import PAIN_REASON_SITES, PAIN_SITE
 from symptomcheck.model.demographics import age_band, sex_index
 from symptomcheck.model.errors import ModelError
 from symptomcheck.model.floors import answer_floor
@@ -98,6 +99,11 @@ class Tables:
     # (E,) the DDXPlus evidence a reason for visit is mapped to (-1 if none): once that one is answered, the
     # reason asks the same thing again (and would count the same finding twice), so it is no longer asked
     shadowed_by: IntArray
+    # a reason that means a pain at some body sites (painful urination: at the urethra) is asked no more once
+    # the pain-site question named one of them: the outcome rows `shadow_rows` (R,) shadow the evidences
+    # marked in `shadows` (R, E)
+    shadow_rows: IntArray
+    shadows: BoolArray
     protocol: ProtocolTables  # the complaint families, their red-flag and core questions
     triage_thresholds: Mapping[TriageLevel, float]  # the triage rule (knowledge's triage_rule.csv)
 
@@ -277,6 +283,7 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         target = (mapping.ddxplus_equivalent or "").partition(":")[0]
         if mapping.relation != "same" and mapping.evidence in model.evidences and target in model.evidences:
             shadowed_by[model.evidences.index(mapping.evidence)] = model.evidences.index(target)
+    shadow_rows, shadows = _site_shadows(model, knowledge)
     return Tables(
         conditions=model.conditions,
         evidences=model.evidences,
@@ -303,6 +310,30 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         learned_evidences=learned_evidences,
         learned_value_rows=learned_value_rows,
         shadowed_by=shadowed_by,
+        shadow_rows=shadow_rows,
+        shadows=shadows,
         protocol=compile_protocols(model, knowledge, in_condition),
         triage_thresholds=knowledge.triage_thresholds,
     )
+
+
+def _site_shadows(model: Model, knowledge: KnowledgeBase) -> tuple[IntArray, BoolArray]:
+    """The pain-site answers that make a reason for visit redundant (`Tables.shadow_rows`, `Tables.shadows`)."""
+    sites_of = {
+        mapping.evidence: tuple((mapping.ddxplus_equivalent or "").partition(":")[2].split("+"))
+        for mapping in knowledge.catalogue.reasons
+        if mapping.relation != "same" and (mapping.ddxplus_equivalent or "").startswith(f"{PAIN_SITE}:")
+    }
+    sites_of.update(PAIN_REASON_SITES)
+    if PAIN_SITE not in model.evidences:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(model.evidences)), dtype=bool)
+    site = model.evidences.index(PAIN_SITE)
+    start, outcomes = int(model.offsets_[site]), model.outcomes[site]
+    rows = np.arange(start, start + len(outcomes), dtype=np.int64)
+    shadows = np.zeros((len(rows), len(model.evidences)), dtype=bool)
+    for code, sites in sites_of.items():
+        if code in model.evidences:
+            for value in sites:
+                if value in outcomes:
+                    shadows[outcomes.index(value), model.evidences.index(code)] = True
+    return rows, shadows

@@ -158,8 +158,8 @@ def simulate(
         top_by_turn[active, turn:] = p.argmax(axis=1)[:, None]
         if turn == max_turns or len(active) == 0:
             break
-        eligible = eligible_questions(tables, asked[active], known_present[active])
         known_values = answers.values[active] & asked[active][:, tables.outcome_evidence]
+        eligible = eligible_questions(tables, asked[active], known_present[active], known_values)
         focused = focus(
             tables.protocol, p, known_present[active], known_values, ages[active], sexes[active], relevant_mass
         )

@@ -358,6 +358,7 @@ def _derive_related(
 
 # The sites (values of E_55, "where is the pain") of the pain reasons the vocabulary maps to E_53 ("pain") only,
 # or to no DDXPlus finding (reasons.csv maps the others to their sites itself): authored from their meaning.
+PAIN_SITE = "E_55"  # DDXPlus's "where do you feel pain?"
 PAIN_REASON_SITES: dict[str, tuple[str, ...]] = {
     "R_16500": ("V_185",),  # painful urination: burning at the urethra
     "R_15450": ("V_187", "V_197", "V_84", "V_85", "V_87", "V_88"),  # abdominal pain
