@@ -114,7 +114,9 @@ def question_scores(tables: Tables, p: FloatArray, evidences: IntArray | None = 
     p = np.where(p >= IN_PLAY, p, 0.0)
     p = p / p.sum(axis=1, keepdims=True)
     columns = in_play(p)
-    few = len(columns) <= tables.n_conditions // 2  # worth the copy only when few conditions are left
+    # worth the copy only when few conditions are left: for one consultation (a single row) copying the arrays
+    # costs as much as the product over every condition, so only when very few are left
+    few = len(columns) <= tables.n_conditions // (2 if len(p) > 1 else 8)
     # for a few questions only, the arrays are sliced to them (a copy, worth it only when they are few)
     subset = (
         evidences is not None
