@@ -42,10 +42,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
+from light_http import Connection, HTTPError
 from sqlalchemy import func, select
 
 from symptomcheck.evaluation.batch import answer_of
@@ -55,6 +57,33 @@ from symptomcheck.storage.database import open_database
 from symptomcheck.storage.tables import AnswerRow
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+class Reply(Protocol):
+    status_code: int
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+Post = Callable[[str, dict[str, Any]], Awaitable[Reply]]
+
+
+def run_async(main: Coroutine[Any, Any, T], client: str = "light") -> T:
+    """Run the load's event loop: on uvloop with the light client (less CPU per request), else asyncio's own."""
+    if client == "light":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
+
+
 PATIENTS = ROOT / "data" / "ddxplus" / "validate_stratified_588_with_translation.csv"
 
 
@@ -103,7 +132,11 @@ def start_server(
 
 
 class Load:
-    def __init__(self, patients: list[Patient], think: float, seed: int) -> None:
+    """Simulated patients; `client` is "light" (one keep-alive connection per patient, see light_http) or
+    "httpx" (one httpx client whose pool all patients share, as earlier runs of this benchmark did)."""
+
+    def __init__(self, patients: list[Patient], think: float, seed: int, client: str = "light") -> None:
+        self.client = client
         self.knowledge = default_knowledge()
         self.patients = patients
         self.think = think
@@ -116,11 +149,11 @@ class Load:
         if self.think > 0:
             await asyncio.sleep(self.think * self.random.uniform(0.5, 1.5))
 
-    async def consult(self, client: httpx.AsyncClient, patient: Patient) -> None:
+    async def consult(self, post: Post, patient: Patient) -> None:
         body = {"age": patient.age, "sex": patient.sex, "language": "en", "complaint": patient.initial_evidence}
         try:
-            response = await client.post("/v1/consultations", json=body)
-        except httpx.HTTPError as error:  # counted, as for an answer, rather than ending the whole run
+            response = await post("/v1/consultations", body)
+        except (httpx.HTTPError, HTTPError) as error:  # counted, as for an answer, rather than ending the whole run
             self.errors.append(f"create failed: {type(error).__name__}")
             return
         if response.status_code != 201:
@@ -139,8 +172,8 @@ class Load:
             }
             started = time.perf_counter()
             try:
-                response = await client.post(f"/v1/consultations/{state['id']}/answers", json=request)
-            except httpx.HTTPError as error:
+                response = await post(f"/v1/consultations/{state['id']}/answers", request)
+            except (httpx.HTTPError, HTTPError) as error:
                 self.errors.append(f"answer failed: {type(error).__name__}")
                 return
             self.latencies.append(time.perf_counter() - started)
@@ -150,19 +183,32 @@ class Load:
             state = response.json()
             self.acknowledged[state["id"]] = state["turn"]
 
-    async def patient(self, client: httpx.AsyncClient, n: int, consultations: int, until: float) -> None:
+    async def patient(self, post: Post, n: int, consultations: int, until: float) -> None:
         k = 0
         while k < consultations or time.monotonic() < until:
-            await self.consult(client, self.patients[(n * 1000 + k) % len(self.patients)])
+            await self.consult(post, self.patients[(n * 1000 + k) % len(self.patients)])
             k += 1
 
     async def run(self, url: str, patients: int, consultations: int, duration: float) -> float:
-        limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
         until = time.monotonic() + duration
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        if self.client == "httpx":
+            limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
+            async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+                async def post(path: str, body: dict[str, Any]) -> Reply:
+                    return await client.post(path, json=body)
+
+                started = time.perf_counter()
+                await asyncio.gather(*(self.patient(post, n, consultations, until) for n in range(patients)))
+                return time.perf_counter() - started
+        host, port = httpx.URL(url).host, httpx.URL(url).port or 80
+        connections = [Connection(host, port) for _ in range(patients)]
+        try:
             started = time.perf_counter()
-            await asyncio.gather(*(self.patient(client, n, consultations, until) for n in range(patients)))
+            await asyncio.gather(*(self.patient(c.post, n, consultations, until) for n, c in enumerate(connections)))
             return time.perf_counter() - started
+        finally:
+            await asyncio.gather(*(c.close() for c in connections))
 
 
 def resident_mib(pid: int) -> float:
@@ -263,7 +309,7 @@ def scenario(
         settings = {"SYMPTOMCHECK_WECHAT_TOKEN": TOKEN} if name == "wechat" else None
         server = start_server(database_url, port, args.workers, settings, source)
         try:
-            load = Load(patients, 0.0 if name != "paced" else 1.0, seed)
+            load = Load(patients, 0.0 if name != "paced" else 1.0, seed, args.client)
             if name == "wechat":
                 timings: list[float] = []
                 errors: list[str] = []
@@ -276,7 +322,7 @@ def scenario(
                     await rest
                     return completed
 
-                completed = asyncio.run(both())
+                completed = run_async(both(), args.client)
                 return {
                     "wechat_reply_ms": latency_ms(timings),
                     "wechat_messages": len(timings),
@@ -285,7 +331,7 @@ def scenario(
                     "rest_answers_per_second": round(len(load.latencies) / args.wechat_seconds, 1),
                     "rest_errors": len(load.errors),
                 }
-            elapsed = asyncio.run(load.run(url, args.patients, args.consultations, 0))
+            elapsed = run_async(load.run(url, args.patients, args.consultations, 0), args.client)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -316,7 +362,12 @@ def suite(patients: list[Patient], args: argparse.Namespace) -> dict[str, Any]:
                 result = scenario(name, patients, args, source, args.seed + n)
                 runs[version][name].append(result)
                 print(json.dumps({"run": n + 1, "version": version, "scenario": name, **result}), file=sys.stderr)
-    report: dict[str, Any] = {"runs": args.runs, "workers": args.workers or "server default", "figures": {}}
+    report: dict[str, Any] = {
+        "runs": args.runs,
+        "workers": args.workers or "server default",
+        "client": args.client,
+        "figures": {},
+    }
     for name, (figure, value) in HEADLINES.items():
         entry: dict[str, Any] = {}
         for version in versions:
@@ -342,6 +393,12 @@ def main() -> None:
     parser.add_argument("--suite", action="store_true", help="the three scenarios of the README, --runs times")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", help="the src directory of another checkout, run the same way for comparison")
+    parser.add_argument(
+        "--client",
+        choices=("light", "httpx"),
+        default="light",
+        help="light: a keep-alive connection per patient, on uvloop; httpx: one shared httpx pool (earlier runs)",
+    )
     parser.add_argument("--wechat-seconds", type=float, default=30, help="length of the wechat scenario")
     args = parser.parse_args()
 
@@ -358,8 +415,9 @@ def main() -> None:
         port = free_port()
         server = start_server(database_url, port, args.workers)
         try:
-            load = Load(patients, args.think, args.seed)
-            elapsed, memory = asyncio.run(run_with_memory(load, f"http://127.0.0.1:{port}", args, server.pid))
+            load = Load(patients, args.think, args.seed, args.client)
+            url = f"http://127.0.0.1:{port}"
+            elapsed, memory = run_async(run_with_memory(load, url, args, server.pid), args.client)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -371,6 +429,7 @@ def main() -> None:
         "patients": args.patients,
         "think_seconds": args.think,
         "workers": args.workers,
+        "client": args.client,
         "consultations": len(load.acknowledged),
         "answers": len(ms),
         "seconds": round(elapsed, 1),
