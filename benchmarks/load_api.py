@@ -121,6 +121,7 @@ def start_server(
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                wait_until_quiet(server.pid, deadline)
                 return server
         except httpx.HTTPError:
             pass
@@ -129,6 +130,37 @@ def start_server(
         time.sleep(0.1)
     server.kill()
     raise SystemExit("the server did not become ready in 60 s")
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server's process and its children (the workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wait_until_quiet(pid: int, deadline: float) -> None:
+    """Wait until no process of the server uses more than a tenth of a core over half a second.
+
+    With several workers, the first one to finish loading answers /readyz while the others still load (the
+    model, the Chinese segmenter): a load started then would open every patient's connection on that worker,
+    and the others would never get one. Only where /proc exists (Linux); elsewhere this returns at once.
+    """
+    if not Path(f"/proc/{pid}/stat").exists():
+        return
+    while time.monotonic() < deadline:
+        processes = server_processes(pid)
+        before = [cpu_seconds(p) for p in processes]
+        time.sleep(0.5)
+        if all(cpu_seconds(p) - b < 0.05 for p, b in zip(processes, before, strict=True)):
+            return
 
 
 class Load:
@@ -214,11 +246,7 @@ class Load:
 def resident_mib(pid: int) -> float:
     """Resident memory of a process and its children (the workers), in MiB, from /proc."""
     total = 0.0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(c) for c in children.read_text().split()]
-    for p in pids:
+    for p in server_processes(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
