@@ -7,13 +7,13 @@ poll for it (SQLite's busy handler sleeps 1, 2, 5, 10... ms between tries), so a
 time waiting for the lock rather than working.
 
 Here the writes of one process go through one queue. The first thread to find no transaction open takes
-every write waiting in the queue, runs each of them in the same transaction (each in its own savepoint when
-there are several, so that one write's failure, such as a duplicate key, undoes only that write) and
-commits once; then every one of those writes returns, or raises if the commit failed. So:
+every write waiting in the queue, runs each of them in the same transaction and commits once; then every
+one of those writes returns, or raises if the commit failed. A write that may fail on its own (a duplicate
+key) runs in a savepoint of its own when it shares the transaction, so that its failure undoes only it. So:
 
 - a write returns only once it is committed (and on disk): the same promise as one transaction per write;
-- a write that fails inside the group fails alone; a group whose commit fails fails as a whole, and none of
-  its writes is reported as done;
+- a write that may fail alone fails alone; any other failure fails the whole group, and a group whose
+  commit fails fails as a whole: none of its writes is reported as done;
 - the writes of one process never poll SQLite's lock against each other; processes still take turns through
   SQLite's own locking.
 
@@ -36,6 +36,7 @@ T = TypeVar("T")
 @dataclass(slots=True)
 class _Write(Generic[T]):
     work: Callable[[Connection], T]
+    may_fail: bool
     result: T | None = None
     error: BaseException | None = None
     finished: bool = False
@@ -53,11 +54,22 @@ class GroupCommit:
         self.commits = 0  # transactions committed, and writes in them: how well writes are grouped
         self.writes = 0
 
-    def run(self, work: Callable[[Connection], T]) -> T:
+    @property
+    def waiting(self) -> int:
+        """Writes queued for the next transaction."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    def run(self, work: Callable[[Connection], T], may_fail: bool = False) -> T:
+        """`work`'s result once committed; `may_fail`: its error must not undo the others' writes."""
         if not self.grouped:
             with self.engine.begin() as connection:
-                return work(connection)
-        write: _Write[T] = _Write(work)
+                result = work(connection)
+            with self._queue_lock:
+                self.commits += 1
+                self.writes += 1
+            return result
+        write: _Write[T] = _Write(work, may_fail)
         with self._queue_lock:
             self._queue.append(write)
         with self._writer:
@@ -74,18 +86,18 @@ class GroupCommit:
     def _commit(self, group: list[_Write[Any]]) -> None:
         try:
             with self.engine.begin() as connection:
-                if len(group) == 1:
-                    group[0].result = group[0].work(connection)
-                else:
-                    for write in group:
-                        savepoint = connection.begin_nested()
-                        try:
-                            write.result = write.work(connection)
-                        except Exception as error:
-                            savepoint.rollback()
-                            write.error = error
-                        else:
-                            savepoint.commit()
+                for write in group:
+                    if not (write.may_fail and len(group) > 1):
+                        write.result = write.work(connection)  # an error ends the transaction, undone
+                        continue
+                    savepoint = connection.begin_nested()
+                    try:
+                        write.result = write.work(connection)
+                    except Exception as error:
+                        savepoint.rollback()
+                        write.error = error
+                    else:
+                        savepoint.commit()
             self.commits += 1
             self.writes += len(group)
         except BaseException as error:

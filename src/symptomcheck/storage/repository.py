@@ -177,7 +177,7 @@ class SqlConsultationRepository:
                 connection.execute(_INSERT_ANSWERS, answers)
 
         try:
-            self.writes.run(write)
+            self.writes.run(write, may_fail=True)  # a creation key already used fails this write alone
         except IntegrityError:
             if creation_key is not None:
                 raise DuplicateKeyError(creation_key) from None
