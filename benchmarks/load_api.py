@@ -22,9 +22,10 @@ With `--baseline SRC` (the `src` directory of another checkout, e.g. of the main
 run against that code too, interleaved run by run, so that both meet the same load on the machine; the
 report then gives each figure for both and their ratio.
 
-Prints, as JSON: answers per second, latency per answer (p50, p90, p99, max, in ms, measured by the client
-around each request), the errors (any non-2xx response or failed request), and the check that every
-acknowledged answer is in the database afterwards (read directly from the database, not through the API).
+Prints, as JSON: answers per second, the server's CPU time per answer, latency per answer (p50, p90, p99,
+max, in ms, measured by the client around each request), the errors (any non-2xx response or failed
+request), and the check that every acknowledged answer is in the database afterwards (read directly from
+the database, not through the API).
 Figures only: it asserts nothing but that the run completed.
 """
 
@@ -445,7 +446,10 @@ def main() -> None:
         try:
             load = Load(patients, args.think, args.seed, args.client)
             url = f"http://127.0.0.1:{port}"
+            processes = server_processes(server.pid)
+            cpu = sum(cpu_seconds(p) for p in processes)
             elapsed, memory = run_async(run_with_memory(load, url, args, server.pid), args.client)
+            cpu = sum(cpu_seconds(p) for p in processes) - cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -462,6 +466,8 @@ def main() -> None:
         "answers": len(ms),
         "seconds": round(elapsed, 1),
         "answers_per_second": round(len(ms) / elapsed, 1),
+        # the server's processes' CPU time over the load, per answer (the starts of consultations included)
+        "server_cpu_ms_per_answer": round(1000 * cpu / len(ms), 2) if ms else None,
         "latency_ms": {
             "p50": round(statistics.median(ms), 2) if ms else None,
             "p90": round(percentile(ms, 0.90), 2) if ms else None,
