@@ -22,9 +22,10 @@ With `--baseline SRC` (the `src` directory of another checkout, e.g. of the main
 run against that code too, interleaved run by run, so that both meet the same load on the machine; the
 report then gives each figure for both and their ratio.
 
-Prints, as JSON: answers per second, latency per answer (p50, p90, p99, max, in ms, measured by the client
-around each request), the errors (any non-2xx response or failed request), and the check that every
-acknowledged answer is in the database afterwards (read directly from the database, not through the API).
+Prints, as JSON: answers per second, the server's CPU time per answer, latency per answer (p50, p90, p99,
+max, in ms, measured by the client around each request), the errors (any non-2xx response or failed
+request), and the check that every acknowledged answer is in the database afterwards (read directly from
+the database, not through the API).
 Figures only: it asserts nothing but that the run completed.
 """
 
@@ -42,10 +43,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
+from light_http import Connection, HTTPError
 from sqlalchemy import func, select
 
 from symptomcheck.evaluation.batch import answer_of
@@ -55,6 +58,33 @@ from symptomcheck.storage.database import open_database
 from symptomcheck.storage.tables import AnswerRow
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+class Reply(Protocol):
+    status_code: int
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+Post = Callable[[str, dict[str, Any]], Awaitable[Reply]]
+
+
+def run_async(main: Coroutine[Any, Any, T], client: str = "light") -> T:
+    """Run the load's event loop: on uvloop with the light client (less CPU per request), else asyncio's own."""
+    if client == "light":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
+
+
 PATIENTS = ROOT / "data" / "ddxplus" / "validate_stratified_588_with_translation.csv"
 
 
@@ -92,6 +122,7 @@ def start_server(
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                wait_until_quiet(server.pid, deadline)
                 return server
         except httpx.HTTPError:
             pass
@@ -102,8 +133,43 @@ def start_server(
     raise SystemExit("the server did not become ready in 60 s")
 
 
+def server_processes(pid: int) -> list[int]:
+    """The server's process and its children (the workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wait_until_quiet(pid: int, deadline: float) -> None:
+    """Wait until no process of the server uses more than a tenth of a core over half a second.
+
+    With several workers, the first one to finish loading answers /readyz while the others still load (the
+    model, the Chinese segmenter): a load started then would open every patient's connection on that worker,
+    and the others would never get one. Only where /proc exists (Linux); elsewhere this returns at once.
+    """
+    if not Path(f"/proc/{pid}/stat").exists():
+        return
+    while time.monotonic() < deadline:
+        processes = server_processes(pid)
+        before = [cpu_seconds(p) for p in processes]
+        time.sleep(0.5)
+        if all(cpu_seconds(p) - b < 0.05 for p, b in zip(processes, before, strict=True)):
+            return
+
+
 class Load:
-    def __init__(self, patients: list[Patient], think: float, seed: int) -> None:
+    """Simulated patients; `client` is "light" (one keep-alive connection per patient, see light_http) or
+    "httpx" (one httpx client whose pool all patients share, as earlier runs of this benchmark did)."""
+
+    def __init__(self, patients: list[Patient], think: float, seed: int, client: str = "light") -> None:
+        self.client = client
         self.knowledge = default_knowledge()
         self.patients = patients
         self.think = think
@@ -116,11 +182,11 @@ class Load:
         if self.think > 0:
             await asyncio.sleep(self.think * self.random.uniform(0.5, 1.5))
 
-    async def consult(self, client: httpx.AsyncClient, patient: Patient) -> None:
+    async def consult(self, post: Post, patient: Patient) -> None:
         body = {"age": patient.age, "sex": patient.sex, "language": "en", "complaint": patient.initial_evidence}
         try:
-            response = await client.post("/v1/consultations", json=body)
-        except httpx.HTTPError as error:  # counted, as for an answer, rather than ending the whole run
+            response = await post("/v1/consultations", body)
+        except (httpx.HTTPError, HTTPError) as error:  # counted, as for an answer, rather than ending the whole run
             self.errors.append(f"create failed: {type(error).__name__}")
             return
         if response.status_code != 201:
@@ -139,8 +205,8 @@ class Load:
             }
             started = time.perf_counter()
             try:
-                response = await client.post(f"/v1/consultations/{state['id']}/answers", json=request)
-            except httpx.HTTPError as error:
+                response = await post(f"/v1/consultations/{state['id']}/answers", request)
+            except (httpx.HTTPError, HTTPError) as error:
                 self.errors.append(f"answer failed: {type(error).__name__}")
                 return
             self.latencies.append(time.perf_counter() - started)
@@ -150,29 +216,38 @@ class Load:
             state = response.json()
             self.acknowledged[state["id"]] = state["turn"]
 
-    async def patient(self, client: httpx.AsyncClient, n: int, consultations: int, until: float) -> None:
+    async def patient(self, post: Post, n: int, consultations: int, until: float) -> None:
         k = 0
         while k < consultations or time.monotonic() < until:
-            await self.consult(client, self.patients[(n * 1000 + k) % len(self.patients)])
+            await self.consult(post, self.patients[(n * 1000 + k) % len(self.patients)])
             k += 1
 
     async def run(self, url: str, patients: int, consultations: int, duration: float) -> float:
-        limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
         until = time.monotonic() + duration
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        if self.client == "httpx":
+            limits = httpx.Limits(max_connections=patients, max_keepalive_connections=patients)
+            async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+                async def post(path: str, body: dict[str, Any]) -> Reply:
+                    return await client.post(path, json=body)
+
+                started = time.perf_counter()
+                await asyncio.gather(*(self.patient(post, n, consultations, until) for n in range(patients)))
+                return time.perf_counter() - started
+        host, port = httpx.URL(url).host, httpx.URL(url).port or 80
+        connections = [Connection(host, port) for _ in range(patients)]
+        try:
             started = time.perf_counter()
-            await asyncio.gather(*(self.patient(client, n, consultations, until) for n in range(patients)))
+            await asyncio.gather(*(self.patient(c.post, n, consultations, until) for n, c in enumerate(connections)))
             return time.perf_counter() - started
+        finally:
+            await asyncio.gather(*(c.close() for c in connections))
 
 
 def resident_mib(pid: int) -> float:
     """Resident memory of a process and its children (the workers), in MiB, from /proc."""
     total = 0.0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(c) for c in children.read_text().split()]
-    for p in pids:
+    for p in server_processes(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -263,7 +338,7 @@ def scenario(
         settings = {"SYMPTOMCHECK_WECHAT_TOKEN": TOKEN} if name == "wechat" else None
         server = start_server(database_url, port, args.workers, settings, source)
         try:
-            load = Load(patients, 0.0 if name != "paced" else 1.0, seed)
+            load = Load(patients, 0.0 if name != "paced" else 1.0, seed, args.client)
             if name == "wechat":
                 timings: list[float] = []
                 errors: list[str] = []
@@ -276,7 +351,7 @@ def scenario(
                     await rest
                     return completed
 
-                completed = asyncio.run(both())
+                completed = run_async(both(), args.client)
                 return {
                     "wechat_reply_ms": latency_ms(timings),
                     "wechat_messages": len(timings),
@@ -285,7 +360,7 @@ def scenario(
                     "rest_answers_per_second": round(len(load.latencies) / args.wechat_seconds, 1),
                     "rest_errors": len(load.errors),
                 }
-            elapsed = asyncio.run(load.run(url, args.patients, args.consultations, 0))
+            elapsed = run_async(load.run(url, args.patients, args.consultations, 0), args.client)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -316,7 +391,12 @@ def suite(patients: list[Patient], args: argparse.Namespace) -> dict[str, Any]:
                 result = scenario(name, patients, args, source, args.seed + n)
                 runs[version][name].append(result)
                 print(json.dumps({"run": n + 1, "version": version, "scenario": name, **result}), file=sys.stderr)
-    report: dict[str, Any] = {"runs": args.runs, "workers": args.workers or "server default", "figures": {}}
+    report: dict[str, Any] = {
+        "runs": args.runs,
+        "workers": args.workers or "server default",
+        "client": args.client,
+        "figures": {},
+    }
     for name, (figure, value) in HEADLINES.items():
         entry: dict[str, Any] = {}
         for version in versions:
@@ -342,6 +422,12 @@ def main() -> None:
     parser.add_argument("--suite", action="store_true", help="the three scenarios of the README, --runs times")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", help="the src directory of another checkout, run the same way for comparison")
+    parser.add_argument(
+        "--client",
+        choices=("light", "httpx"),
+        default="light",
+        help="light: a keep-alive connection per patient, on uvloop; httpx: one shared httpx pool (earlier runs)",
+    )
     parser.add_argument("--wechat-seconds", type=float, default=30, help="length of the wechat scenario")
     args = parser.parse_args()
 
@@ -358,8 +444,12 @@ def main() -> None:
         port = free_port()
         server = start_server(database_url, port, args.workers)
         try:
-            load = Load(patients, args.think, args.seed)
-            elapsed, memory = asyncio.run(run_with_memory(load, f"http://127.0.0.1:{port}", args, server.pid))
+            load = Load(patients, args.think, args.seed, args.client)
+            url = f"http://127.0.0.1:{port}"
+            processes = server_processes(server.pid)
+            cpu = sum(cpu_seconds(p) for p in processes)
+            elapsed, memory = run_async(run_with_memory(load, url, args, server.pid), args.client)
+            cpu = sum(cpu_seconds(p) for p in processes) - cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -371,10 +461,13 @@ def main() -> None:
         "patients": args.patients,
         "think_seconds": args.think,
         "workers": args.workers,
+        "client": args.client,
         "consultations": len(load.acknowledged),
         "answers": len(ms),
         "seconds": round(elapsed, 1),
         "answers_per_second": round(len(ms) / elapsed, 1),
+        # the server's processes' CPU time over the load, per answer (the starts of consultations included)
+        "server_cpu_ms_per_answer": round(1000 * cpu / len(ms), 2) if ms else None,
         "latency_ms": {
             "p50": round(statistics.median(ms), 2) if ms else None,
             "p90": round(percentile(ms, 0.90), 2) if ms else None,

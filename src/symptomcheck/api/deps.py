@@ -1,4 +1,8 @@
-"""Typed dependencies: the container the application was built with, and the API key check."""
+"""Typed dependencies: the container the application was built with, and the API key check.
+
+They are coroutines, though they do no I/O: FastAPI runs a synchronous dependency on the thread pool, a
+trip per dependency and request.
+"""
 
 from __future__ import annotations
 
@@ -36,16 +40,17 @@ class TitledHTTPException(HTTPException):
         self.title = title
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-def get_service(request: Request) -> ConsultationService:
-    return get_container(request).consultations
+async def get_service(request: Request) -> ConsultationService:
+    container: Container = request.app.state.container
+    return container.consultations
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -53,8 +58,9 @@ def get_metrics(request: Request) -> Metrics:
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="needed to list or export consultations")
 
 
-def require_api_key(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> None:
-    keys = get_container(request).settings.api_key_set
+async def require_api_key(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> None:
+    container: Container = request.app.state.container
+    keys = container.settings.api_key_set
     if not key:
         raise TitledHTTPException(401, "API key required", "this endpoint needs an API key in the X-API-Key header")
     if not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):

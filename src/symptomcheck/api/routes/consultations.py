@@ -1,4 +1,8 @@
-"""/v1/consultations: the stateful consultation, one question at a time."""
+"""/v1/consultations: the stateful consultation, one question at a time.
+
+The routes a consultation goes through at every step (start, read, answer, back, language) run on the event
+loop and hand their work to the thread pool once, its JSON included (see `offload`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from symptomcheck.api.deps import ApiKeyDep, ContainerDep, CursorQuery, LangQuery, MetricsDep, ServiceDep, Timestamp
+from symptomcheck.api.offload import Rendered, in_thread
 from symptomcheck.api.problems import problem_response
 from symptomcheck.api.schemas import (
     AnswerRequest,
@@ -29,6 +34,10 @@ router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/x-ndjson"
 EXPORT_PAGE = 200  # consultations read per query while exporting: memory stays bounded, queries few
+
+
+VIEW: Rendered[ConsultationView] = Rendered(ConsultationView)
+QUESTION: Rendered[QuestionView | None] = Rendered(QuestionView | None)
 
 
 class FhirJSONResponse(JSONResponse):
@@ -104,11 +113,10 @@ def _view(service: ServiceDep, snapshot: Snapshot, lang: Language | None = None)
     },
     summary="Start a consultation",
 )
-def create(
+async def create(
     body: CreateConsultation,
     service: ServiceDep,
     metrics: MetricsDep,
-    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -117,16 +125,20 @@ def create(
             "the same key with another body is refused (422)",
         ),
     ] = None,
-) -> ConsultationView:
-    snapshot, created = service.start(
-        body.age, body.sex.value, body.language.code, body.complaint, idempotency_key, body.subject
-    )
-    if created:
-        metrics.consultations.labels(body.language.value).inc()
-    else:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/v1/consultations/{snapshot.stored.id}"
-    return _view(service, snapshot)
+) -> Response:
+    def work() -> Response:
+        snapshot, created = service.start(
+            body.age, body.sex.value, body.language.code, body.complaint, idempotency_key, body.subject
+        )
+        if created:
+            metrics.consultations.labels(body.language.value).inc()
+        return VIEW.response(
+            _view(service, snapshot),
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            {"Location": f"/v1/consultations/{snapshot.stored.id}"},
+        )
+
+    return await in_thread(work)
 
 
 @router.get(
@@ -213,8 +225,8 @@ def export(
     operation_id="getConsultation",
     summary="The consultation's state",
 )
-def read(id: str, service: ServiceDep, lang: LangQuery = None) -> ConsultationView:
-    return _view(service, service.snapshot(id), lang)
+async def read(id: str, service: ServiceDep, lang: LangQuery = None) -> Response:
+    return await in_thread(lambda: VIEW.response(_view(service, service.snapshot(id), lang)))
 
 
 @router.get(
@@ -224,8 +236,8 @@ def read(id: str, service: ServiceDep, lang: LangQuery = None) -> ConsultationVi
     operation_id="getCurrentQuestion",
     summary="The current question (null once the interview is finished)",
 )
-def question(id: str, service: ServiceDep, lang: LangQuery = None) -> QuestionView | None:
-    return _view(service, service.snapshot(id), lang).assessment.question
+async def question(id: str, service: ServiceDep, lang: LangQuery = None) -> Response:
+    return await in_thread(lambda: QUESTION.response(_view(service, service.snapshot(id), lang).assessment.question))
 
 
 @router.post(
@@ -237,16 +249,19 @@ def question(id: str, service: ServiceDep, lang: LangQuery = None) -> QuestionVi
     description="Idempotent: the same answer to the same question at the same turn is applied once, "
     "however often it is sent. An answer to any other question or turn gets 409 with the current ones.",
 )
-def answer(
+async def answer(
     id: str, body: AnswerRequest, service: ServiceDep, metrics: MetricsDep, lang: LangQuery = None
-) -> ConsultationView:
-    given = Answer(body.answer.status, tuple(body.answer.values))
-    snapshot = service.answer(id, body.question, body.turn, given)
-    if snapshot.applied:
-        metrics.answers.inc()
-        if snapshot.assessment.should_stop:
-            metrics.results.labels(snapshot.assessment.triage.level.value).inc()
-    return _view(service, snapshot, lang)
+) -> Response:
+    def work() -> Response:
+        given = Answer(body.answer.status, tuple(body.answer.values))
+        snapshot = service.answer(id, body.question, body.turn, given)
+        if snapshot.applied:
+            metrics.answers.inc()
+            if snapshot.assessment.should_stop:
+                metrics.results.labels(snapshot.assessment.triage.level.value).inc()
+        return VIEW.response(_view(service, snapshot, lang))
+
+    return await in_thread(work)
 
 
 @router.post(
@@ -256,8 +271,9 @@ def answer(
     operation_id="stepBack",
     summary="Withdraw the last answer",
 )
-def back(id: str, service: ServiceDep, body: BackRequest | None = None, lang: LangQuery = None) -> ConsultationView:
-    return _view(service, service.back(id, body.turn if body else None), lang)
+async def back(id: str, service: ServiceDep, body: BackRequest | None = None, lang: LangQuery = None) -> Response:
+    turn = body.turn if body else None
+    return await in_thread(lambda: VIEW.response(_view(service, service.back(id, turn), lang)))
 
 
 @router.patch(
@@ -267,8 +283,8 @@ def back(id: str, service: ServiceDep, body: BackRequest | None = None, lang: La
     operation_id="changeLanguage",
     summary="Change the language",
 )
-def change_language(id: str, body: LanguageChange, service: ServiceDep) -> ConsultationView:
-    return _view(service, service.set_language(id, body.language.code))
+async def change_language(id: str, body: LanguageChange, service: ServiceDep) -> Response:
+    return await in_thread(lambda: VIEW.response(_view(service, service.set_language(id, body.language.code))))
 
 
 @router.delete(
