@@ -60,8 +60,7 @@ def eligible_questions(
     parent_yes = np.where(has_parent, present[:, np.maximum(tables.parent, 0)], True)
     shadowed = (tables.shadowed_by >= 0) & asked[:, np.maximum(tables.shadowed_by, 0)]
     if values is not None and len(tables.shadow_rows):
-        named = values[:, tables.shadow_rows].astype(np.float32)
-        shadowed = shadowed | ((named @ tables.shadows.astype(np.float32)) > 0)
+        shadowed = shadowed | ((values[:, tables.shadow_rows] @ tables.shadows) > 0)
     result: BoolArray = ~asked & parent_yes & ~shadowed
     return result
 

@@ -21,7 +21,7 @@ from symptomcheck.engine.errors import AnswerError
 from symptomcheck.engine.protocol import ProtocolTables, compile_protocols
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, TriageLevel
 from symptomcheck.model.artifact import FloatArray, Model
-from symptomcheck.model.broad import PAIN_REASON_SITES, PAIN_SITE
+from symptomcheck.model.broad import PAIN_SITE, pain_reason_sites
 from symptomcheck.model.demographics import age_band, sex_index
 from symptomcheck.model.errors import ModelError
 from symptomcheck.model.floors import answer_floor
@@ -101,9 +101,9 @@ class Tables:
     shadowed_by: IntArray
     # a reason that means a pain at some body sites (painful urination: at the urethra) is asked no more once
     # the pain-site question named one of them: the outcome rows `shadow_rows` (R,) shadow the evidences
-    # marked in `shadows` (R, E)
+    # marked 1 in `shadows` (R, E; floats, so that one product over the values named finds them)
     shadow_rows: IntArray
-    shadows: BoolArray
+    shadows: FloatArray
     protocol: ProtocolTables  # the complaint families, their red-flag and core questions
     triage_thresholds: Mapping[TriageLevel, float]  # the triage rule (knowledge's triage_rule.csv)
 
@@ -317,23 +317,17 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
     )
 
 
-def _site_shadows(model: Model, knowledge: KnowledgeBase) -> tuple[IntArray, BoolArray]:
+def _site_shadows(model: Model, knowledge: KnowledgeBase) -> tuple[IntArray, FloatArray]:
     """The pain-site answers that make a reason for visit redundant (`Tables.shadow_rows`, `Tables.shadows`)."""
-    sites_of = {
-        mapping.evidence: tuple((mapping.ddxplus_equivalent or "").partition(":")[2].split("+"))
-        for mapping in knowledge.catalogue.reasons
-        if mapping.relation != "same" and (mapping.ddxplus_equivalent or "").startswith(f"{PAIN_SITE}:")
-    }
-    sites_of.update(PAIN_REASON_SITES)
     if PAIN_SITE not in model.evidences:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, len(model.evidences)), dtype=bool)
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(model.evidences)))
     site = model.evidences.index(PAIN_SITE)
     start, outcomes = int(model.offsets_[site]), model.outcomes[site]
     rows = np.arange(start, start + len(outcomes), dtype=np.int64)
-    shadows = np.zeros((len(rows), len(model.evidences)), dtype=bool)
-    for code, sites in sites_of.items():
+    shadows = np.zeros((len(rows), len(model.evidences)))
+    for code, sites in pain_reason_sites(knowledge).items():
         if code in model.evidences:
             for value in sites:
                 if value in outcomes:
-                    shadows[outcomes.index(value), model.evidences.index(code)] = True
+                    shadows[outcomes.index(value), model.evidences.index(code)] = 1.0
     return rows, shadows

@@ -382,6 +382,21 @@ PAIN_REASON_SITES: dict[str, tuple[str, ...]] = {
 }
 
 
+def pain_reason_sites(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """The pain-site values (E_55) each reason for visit that means a pain somewhere names: those the vocabulary
+    maps to sites itself, and `PAIN_REASON_SITES`."""
+    sites_of: dict[str, tuple[str, ...]] = {}
+    for mapping in kb.catalogue.reasons:  # in the vocabulary's order, which the sums over reasons follow
+        target = mapping.ddxplus_equivalent or ""
+        if mapping.relation == "same":
+            continue
+        if target.startswith(f"{PAIN_SITE}:"):
+            sites_of[mapping.evidence] = tuple(target.partition(":")[2].split("+"))
+        elif mapping.evidence in PAIN_REASON_SITES:
+            sites_of[mapping.evidence] = PAIN_REASON_SITES[mapping.evidence]
+    return sites_of
+
+
 def _derive_pain(
     kb: KnowledgeBase,
     p: FloatArray,
@@ -399,17 +414,9 @@ def _derive_pain(
 
     P(pain | d) = 1 - prod_i (1 - P(reason_i | d)) over the pain reasons (those the vocabulary maps to E_53 or
     to sites of E_55), with the generic "pain" reason among them; the site answer (which counts one value per
-    person) shares it out in proportion to sum_i P(reason_i | d) / |sites_i|, and "nowhere" is 1 - P(pain | d).
-    Provenance "derived"."""
-    sites_of: dict[str, tuple[str, ...]] = {}
-    for mapping in kb.catalogue.reasons:
-        target = mapping.ddxplus_equivalent or ""
-        if mapping.evidence not in reasons or mapping.relation == "same":
-            continue
-        if target.startswith("E_55:"):
-            sites_of[mapping.evidence] = tuple(target.partition(":")[2].split("+"))
-        elif mapping.evidence in PAIN_REASON_SITES:
-            sites_of[mapping.evidence] = PAIN_REASON_SITES[mapping.evidence]
+    person) shares it out in proportion to sum_i P(reason_i | d) / |sites_i|, where sites_i are all the sites of
+    the body regions the reason's sites lie in, and "nowhere" is 1 - P(pain | d). Provenance "derived"."""
+    sites_of = {code: sites for code, sites in pain_reason_sites(kb).items() if code in reasons}
     if not sites_of or len(cells) == 0:
         return
     # the records say "neck pain", not which of the neck's ten sites: the share goes to the whole region, so
