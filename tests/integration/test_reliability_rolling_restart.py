@@ -65,8 +65,9 @@ class Balancer:
                 backend = candidates[next(self.turns) % len(candidates)]
             try:
                 response = self.http.request(method, backend + path, headers=headers, content=body)
-            except (httpx.ConnectError, httpx.RemoteProtocolError):
-                # refused, or closed before any answer (nginx: proxy_next_upstream error non_idempotent)
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                # refused, or closed or reset before any answer: a connection still in the backlog of an
+                # instance that stops is reset, never served (nginx: proxy_next_upstream error non_idempotent)
                 with self.lock:
                     self.ready.discard(backend)
                     self.retried += 1
