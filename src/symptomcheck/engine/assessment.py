@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import numpy as np
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.errors import AnswerError
-from symptomcheck.engine.explain import Contribution, QuestionReason, contributions, question_reason
+from symptomcheck.engine.explain import Contribution, QuestionReason, contributions_for, question_reason
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import active_families, focus
 from symptomcheck.engine.questions import eligible_questions, question_choice
@@ -73,6 +74,9 @@ class Engine:
         self.tables: Tables = compile_tables(model, knowledge, **overrides)
         self.max_turns = int(self.tables.settings.get("max_turns", 30))
         self._urgency = self.tables.level_urgency
+        # a few hundred flags checked for every assessment otherwise; the engine is immutable, and the ages,
+        # sexes and sets of families met in practice are few
+        self._red_flags_cache = lru_cache(maxsize=4096)(self._red_flags_for)
 
     def validate(self, answers: Sequence[tuple[str, Answer]]) -> None:
         """Refuse answers that do not fit: unknown evidence, answered twice, follow-up before its parent."""
@@ -128,7 +132,9 @@ class Engine:
         eligible = eligible_questions(tables, asked, present, values)
         ages, sexes = np.array([age]), np.array([sex_index(sex)])
         families = active_families(tables.protocol, present, values, ages)[0]
-        focused = focus(tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"])
+        focused = focus(
+            tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"], families[None, :]
+        )
         choice = question_choice(tables, p[None, :], eligible, focused)
         best, best_score = choice.best, choice.best_score
         decided = decision_settled(tables, p[None, :], choice.scores) if tables.settings["decision_stop"] else None
@@ -153,9 +159,10 @@ class Engine:
         triage = triage_of_interview(
             log_posterior, answers, all_likelihoods, self._urgency, self.knowledge.triage_thresholds, red_flags
         )
+        listed = self._listed(p, triage)
         ranked = [
-            RankedCondition(tables.conditions[d], float(p[d]), float(p[d]), *contributions(tables, p, likelihoods, d))
-            for d in self._listed(p, triage)
+            RankedCondition(tables.conditions[d], float(p[d]), float(p[d]), *explained)
+            for d, explained in zip(listed, contributions_for(tables, p, likelihoods, listed), strict=True)
         ]
         next_question = None if stop else tables.evidences[int(best[0])]
         reason = None if stop else question_reason(tables, p, int(best[0]), flag=bool(np.isposinf(best_score[0])))
@@ -217,6 +224,9 @@ class Engine:
 
     def red_flags_for(self, age: int, sex: str, families: frozenset[str]) -> tuple[RedFlag, ...]:
         """The red flags that count for this person while these complaint families apply."""
+        return self._red_flags_cache(age, sex, families)
+
+    def _red_flags_for(self, age: int, sex: str, families: frozenset[str]) -> tuple[RedFlag, ...]:
         return tuple(flag for flag in self.knowledge.red_flags if flag.applies(age, sex, families))
 
     def _ordinary(self, e: int) -> str:

@@ -47,27 +47,36 @@ class QuestionReason:
     conditions: tuple[str, ...]  # the conditions the answer bears on most, most probable first
 
 
-def contributions(
+def contributions_for(
     tables: Tables,
     p: FloatArray,
     answer_log_likelihoods: Sequence[tuple[str, FloatArray]],
-    condition: int,
+    conditions: Sequence[int],
     top: int = 3,
-) -> tuple[tuple[Contribution, ...], tuple[Contribution, ...]]:
-    """The answers that count most for and against `condition` (at most `top` each)."""
-    others = p.copy()
-    others[condition] = 0.0
-    total = others.sum()
-    others = others / total if total > 0 else np.full_like(p, 1.0 / max(len(p) - 1, 1))
-    others[condition] = 0.0
-    scored = []
-    for evidence, log_likelihood in answer_log_likelihoods:
-        shift = float(log_likelihood.max())
-        mixture = float(np.log(max(float(np.dot(others, np.exp(log_likelihood - shift))), 1e-300))) + shift
-        scored.append(Contribution(evidence, float(log_likelihood[condition]) - mixture))
-    supporting = sorted((c for c in scored if c.weight > MEANINGFUL), key=lambda c: -c.weight)[:top]
-    against = sorted((c for c in scored if c.weight < -MEANINGFUL), key=lambda c: c.weight)[:top]
-    return tuple(supporting), tuple(against)
+) -> list[tuple[tuple[Contribution, ...], tuple[Contribution, ...]]]:
+    """For each of `conditions`, the answers that count most for and against it (at most `top` each)."""
+    if not answer_log_likelihoods:
+        return [((), ()) for _ in conditions]
+    evidences = [evidence for evidence, _ in answer_log_likelihoods]
+    log_likelihoods = np.stack([log_likelihood for _, log_likelihood in answer_log_likelihoods])  # (A, D)
+    shift = log_likelihoods.max(axis=1)
+    chosen = np.asarray(conditions, dtype=np.int64)
+    # each condition's alternatives: the posterior without it, normalised (uniform if it holds all the mass)
+    others = np.repeat(p[None, :], len(chosen), axis=0)
+    others[np.arange(len(chosen)), chosen] = 0.0
+    totals = others.sum(axis=1, keepdims=True)
+    uniform = np.full_like(others, 1.0 / max(len(p) - 1, 1))
+    others = np.where(totals > 0, others / np.where(totals > 0, totals, 1.0), uniform)
+    others[np.arange(len(chosen)), chosen] = 0.0
+    mixtures = np.log(np.maximum(np.exp(log_likelihoods - shift[:, None]) @ others.T, 1e-300)) + shift[:, None]
+    result = []
+    for column, d in enumerate(chosen):
+        weights = log_likelihoods[:, d] - mixtures[:, column]
+        scored = [Contribution(evidence, float(w)) for evidence, w in zip(evidences, weights, strict=True)]
+        supporting = sorted((c for c in scored if c.weight > MEANINGFUL), key=lambda c: -c.weight)[:top]
+        against = sorted((c for c in scored if c.weight < -MEANINGFUL), key=lambda c: c.weight)[:top]
+        result.append((tuple(supporting), tuple(against)))
+    return result
 
 
 def question_reason(tables: Tables, p: FloatArray, evidence: int, flag: bool = False) -> QuestionReason:

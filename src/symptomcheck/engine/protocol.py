@@ -167,10 +167,13 @@ def focus(
     ages: IntArray,
     sexes: IntArray,
     relevant_mass: float,
+    families: BoolArray | None = None,
 ) -> Focus:
-    """The red flags to ask first and the questions allowed after them, for posteriors p (N, D)."""
+    """The red flags to ask first and the questions allowed after them, for posteriors p (N, D) (`families`:
+    the `active_families` of these answers, when the caller has them already)."""
     n, n_e = present.shape
-    families = active_families(protocol, present, values, ages)
+    if families is None:
+        families = active_families(protocol, present, values, ages)
     questions = applicable_questions(protocol, families, ages, sexes)
     priority = np.zeros((n, n_e))
     allowed = np.zeros((n, n_e), dtype=bool)

@@ -161,7 +161,8 @@ def choose_questions(
 class Choice:
     best: IntArray  # (N,) the question to ask, -1 when nothing is left
     best_score: FloatArray  # (N,) its score (+inf: a red flag; 0 when nothing is left)
-    scores: FloatArray  # (N, E) every question's score, -inf for those that may not be asked
+    scores: FloatArray  # (N, E) every question's score, -inf for those that may not be asked (all, while
+    # every interview has a red flag to ask)
 
 
 def question_choice(tables: Tables, p: FloatArray, eligible: BoolArray, focus: Focus | None = None) -> Choice:
@@ -170,7 +171,8 @@ def question_choice(tables: Tables, p: FloatArray, eligible: BoolArray, focus: F
     if focus is not None:
         flags = eligible & (focus.priority > 0)
         eligible = eligible & focus.allowed
-        candidates = np.flatnonzero(eligible.any(axis=0))
+        # while every interview has a red flag to ask, the scores choose nothing and nothing may stop on them
+        candidates = np.flatnonzero(eligible.any(axis=0)) if not flags.any(axis=1).all() else np.zeros(0, np.int64)
         score = np.full(eligible.shape, -np.inf)
         if len(candidates):
             score[:, candidates] = question_scores(tables, p, candidates)

@@ -99,10 +99,11 @@ def triage_of_interview(
     give with any set of the red-flag answers taken out: then adding a red flag never lowers the advice,
     whatever came before, and the order of the answers does not matter.
     """
+    flag_codes = {flag.evidence for flag in red_flags}
     flagged = [
         log_likelihood
         for (code, answer), log_likelihood in zip(answers, log_likelihoods, strict=True)
-        if raised_red_flags(red_flags, {code: answer})
+        if code in flag_codes and answer.status is AnswerStatus.PRESENT and raised_red_flags(red_flags, {code: answer})
     ]
     floors = []
     for size in range(1, min(len(flagged), MAX_FLAGS_COMBINED) + 1):
