@@ -131,10 +131,10 @@ class Engine:
         questions_asked = max(len(answers) - 1, 0)
         eligible = eligible_questions(tables, asked, present, values)
         ages, sexes = np.array([age]), np.array([sex_index(sex)])
-        families = active_families(tables.protocol, present, values, ages)[0]
-        focused = focus(
-            tables.protocol, p[None, :], present, values, ages, sexes, tables.settings["relevant_mass"], families[None, :]
-        )
+        found = active_families(tables.protocol, present, values, ages)
+        families = found[0]
+        relevant = tables.settings["relevant_mass"]
+        focused = focus(tables.protocol, p[None, :], present, values, ages, sexes, relevant, found)
         choice = question_choice(tables, p[None, :], eligible, focused)
         best, best_score = choice.best, choice.best_score
         decided = decision_settled(tables, p[None, :], choice.scores) if tables.settings["decision_stop"] else None
@@ -162,7 +162,7 @@ class Engine:
         listed = self._listed(p, triage)
         ranked = [
             RankedCondition(tables.conditions[d], float(p[d]), float(p[d]), *explained)
-            for d, explained in zip(listed, contributions_for(tables, p, likelihoods, listed), strict=True)
+            for d, explained in zip(listed, contributions_for(p, likelihoods, listed), strict=True)
         ]
         next_question = None if stop else tables.evidences[int(best[0])]
         reason = None if stop else question_reason(tables, p, int(best[0]), flag=bool(np.isposinf(best_score[0])))

@@ -48,7 +48,6 @@ class QuestionReason:
 
 
 def contributions_for(
-    tables: Tables,
     p: FloatArray,
     answer_log_likelihoods: Sequence[tuple[str, FloatArray]],
     conditions: Sequence[int],
