@@ -317,7 +317,10 @@ async def wechat_users(url: str, users: int, until: float, timings: list[float],
         k = 0
         while time.monotonic() < until:
             user = User(url, False, http, random.Random(1000 * n + k))
-            completed += await consult(user, 1.0, timings, errors)
+            # awaited first: `completed += await ...` would read `completed` before the await and lose the
+            # consultations the other users completed meanwhile
+            finished = await consult(user, 1.0, timings, errors)
+            completed += finished
             k += 1
 
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
@@ -448,8 +451,10 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             processes = server_processes(server.pid)
             cpu = sum(cpu_seconds(p) for p in processes)
+            own = time.process_time()
             elapsed, memory = run_async(run_with_memory(load, url, args, server.pid), args.client)
             cpu = sum(cpu_seconds(p) for p in processes) - cpu
+            own = time.process_time() - own
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -468,6 +473,9 @@ def main() -> None:
         "answers_per_second": round(len(ms) / elapsed, 1),
         # the server's processes' CPU time over the load, per answer (the starts of consultations included)
         "server_cpu_ms_per_answer": round(1000 * cpu / len(ms), 2) if ms else None,
+        # the load generator shares the cores: its CPU time per answer, and the cores both kept busy on average
+        "load_generator_cpu_ms_per_answer": round(1000 * own / len(ms), 2) if ms else None,
+        "cores_busy": round((cpu + own) / elapsed, 2),
         "latency_ms": {
             "p50": round(statistics.median(ms), 2) if ms else None,
             "p90": round(percentile(ms, 0.90), 2) if ms else None,

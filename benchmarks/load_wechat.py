@@ -100,7 +100,8 @@ class User:
 
 
 async def consult(user: User, think: float, timings: list[float], errors: list[str]) -> bool:
-    steps = ["你好", str(user.rng.randint(18, 85)), user.rng.choice(["1", "2"]), user.rng.choice(COMPLAINTS)]
+    # the opening: greeting, for whom (1: oneself), age, sex (1 or 2), the complaint
+    steps = ["你好", "1", str(user.rng.randint(18, 85)), user.rng.choice(["1", "2"]), user.rng.choice(COMPLAINTS)]
     reply: str | None = None
     for step in steps:
         reply = await user.say(step, timings, errors)
@@ -115,6 +116,9 @@ async def consult(user: User, think: float, timings: list[float], errors: list[s
         if reply is None:
             return False
         await asyncio.sleep(think * user.rng.uniform(0.5, 1.5))
+    # an interview asks 30 questions at most: the conversation went wrong (an opening step refused, an answer
+    # not understood), and the figures would time something other than a consultation
+    errors.append("no result after 60 answers")
     return False
 
 
