@@ -4,6 +4,7 @@ only relevant questions, and the advice explained."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from symptomcheck.engine.assessment import Engine, unknown_streak
 from symptomcheck.engine.explain import QuestionPurpose
 from symptomcheck.engine.protocol import focus
 from symptomcheck.interview.result import cannot_name_a_cause, triage_because
+from symptomcheck.interview.wording import percent
 from symptomcheck.knowledge import KnowledgeBase, KnowledgeError, RedFlag, TriageLevel, load_knowledge
 from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, load_model
 from symptomcheck.model.demographics import sex_index
@@ -139,6 +141,18 @@ def test_the_advice_by_probability_names_its_conditions_and_their_chance(
         text = triage_because(knowledge, assessment, {"E_201": Answer.yes()}, language)
         assert knowledge.condition(assessment.triage_conditions[0]).name[language] in text
         assert "%" in text
+
+
+def test_advice_set_by_many_unlikely_conditions_says_so_and_never_that_nothing_needs_a_doctor(
+    engine: Engine, knowledge: KnowledgeBase
+) -> None:
+    assessment = engine.assess(40, "F", [("E_201", Answer.yes())])
+    assert assessment.triage.level is not TriageLevel.SELF_CARE
+    spread = replace(assessment, triage_conditions=())  # each condition behind the advice under the list's 1 %
+    for language in ("en", "fr", "zh"):
+        text = triage_because(knowledge, spread, {"E_201": Answer.yes()}, language)
+        assert text != knowledge.message(language, "triage_because_nothing")
+        assert percent(assessment.triage.mass) in text
 
 
 def test_the_list_shows_each_condition_with_the_probability_triage_uses(engine: Engine) -> None:

@@ -63,7 +63,8 @@ def triage_because(
         key = "triage_because_self_care" if names else "triage_because_nothing"
         return knowledge.message(language, key, conditions=names)
     if not names:
-        return knowledge.message(language, "triage_because_nothing")
+        # urgent conditions each under the list's 1 % whose chances add up: say so, never "nothing needs a doctor"
+        return knowledge.message(language, "triage_because_spread", percent=percent(triage.mass))
     return knowledge.message(language, "triage_because_conditions", conditions=names, percent=percent(triage.mass))
 
 
