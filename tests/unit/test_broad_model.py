@@ -101,3 +101,15 @@ def test_the_floors_of_a_question_with_many_values_hold_little_of_its_mass(model
     # (165 of those would be 1.65 against the 1.0 of what the records say)
     assert block.min() <= BROAD_SETTINGS["multi_floor_mass"] / block.shape[0] + 1e-12
     assert block.min() > 0
+
+
+def test_a_question_no_data_source_asks_takes_its_authored_likelihoods(knowledge: KnowledgeBase, model: Model) -> None:
+    assert model.provenance_ is not None
+    question = next(q for q in knowledge.authored if q.evidence == "A_SUICIDAL")
+    rows = model.rows(model.evidences.index("A_SUICIDAL"))
+    assert np.all(model.provenance_[rows] == PROVENANCE["authored"])
+    p_yes = model.p_outcome_[rows.start + 1]
+    depression, fracture = model.conditions.index("depression"), model.conditions.index("broken_wrist")
+    assert p_yes[depression] == pytest.approx(question.p_yes["depression"])
+    assert p_yes[fracture] == pytest.approx(question.default_yes)
+    assert p_yes[model.conditions.index("suicidal_thoughts")] > 10 * p_yes[fracture]

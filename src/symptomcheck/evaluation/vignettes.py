@@ -224,7 +224,7 @@ class _Reader:
         if not self.knowledge.has_evidence(code):
             raise ValueError(
                 f"unknown evidence {code!r}: evidence codes are those of the knowledge base "
-                "(E_* from release_evidences.json, R_* from vocabulary/reasons.csv)"
+                "(E_* from release_evidences.json, R_* from vocabulary/reasons.csv, A_* from vocabulary/authored.csv)"
             )
 
     def _finding(self, item: str, language: Language, side: str) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from symptomcheck.knowledge.authored import AuthoredQuestion
 from symptomcheck.knowledge.catalogue import Catalogue
 from symptomcheck.knowledge.protocols import ComplaintFamily
 from symptomcheck.knowledge.types import (
@@ -56,6 +57,8 @@ class KnowledgeBase:
     disclaimer: Text
     french: FrenchCodes
     catalogue: Catalogue
+    # questions with authored likelihoods (vocabulary/authored*.csv), for what no data source asks
+    authored: tuple[AuthoredQuestion, ...] = ()
     body_regions: tuple[BodyRegion, ...] = ()  # in body order
     body_site_evidences: frozenset[str] = frozenset()  # the evidences answered with body sites
     # what people type for each evidence, in every language (texts/synonyms*.csv): the free-text parser's vocabulary
@@ -121,9 +124,11 @@ class KnowledgeBase:
 
     def ddxplus(self) -> KnowledgeBase:
         """The part of the knowledge base that DDXPlus patients and statistics describe: its 49 conditions and
-        its own evidences (the catalogue's other conditions and the evidences of the reasons for visit left
-        out). DDXPlus models are fitted on it."""
-        added = {r.evidence for r in self.catalogue.reasons if r.relation != "same"}
+        its own evidences (the catalogue's other conditions, the evidences of the reasons for visit and the
+        authored questions left out). DDXPlus models are fitted on it."""
+        added = {r.evidence for r in self.catalogue.reasons if r.relation != "same"} | {
+            q.evidence for q in self.authored
+        }
         return self.restricted(
             [c.code for c in self.conditions if self.catalogue.entry(c.code).source == "ddxplus"],
             [e.code for e in self.evidences if e.code not in added],

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from symptomcheck.knowledge.authored import load_authored
 from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.catalogue import load_catalogue
 from symptomcheck.knowledge.errors import KnowledgeError
@@ -131,6 +132,10 @@ def _load(directory: Path) -> KnowledgeBase:
         triage[condition.code] = TriageRule(condition.code, entry.level, entry.reason)
     conditions = (*conditions, *catalogue_conditions)
     evidences = (*evidences, *reason_evidences)
+    authored, authored_evidences = load_authored(
+        directory, frozenset(c.code for c in conditions), frozenset(e.code for e in evidences)
+    )
+    evidences = (*evidences, *authored_evidences)
     thresholds = _triage_thresholds(directory)
     advice_file = _read_json(directory, ADVICE_FILE)
     advice, disclaimer = _advice(advice_file)
@@ -157,6 +162,7 @@ def _load(directory: Path) -> KnowledgeBase:
         disclaimer=disclaimer,
         french=french,
         catalogue=catalogue,
+        authored=authored,
         body_regions=regions,
         body_site_evidences=site_evidences,
         synonyms=_synonyms(directory, by_code),

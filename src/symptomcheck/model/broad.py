@@ -13,6 +13,8 @@ provenance of each cell (`PROVENANCE`):
   goes above `present_ceiling` (the ratios between conditions, which are what a "yes" tells, stay those of
   the records), and never below `present_floor`. Mentions are smoothed towards each reason's overall rate
   with `mention_pseudo_count` pseudo-visits;
+- the questions no data source asks (thoughts of suicide), from likelihoods authored with their reasons
+  (`knowledge/authored.py`);
 - elsewhere, a default that favours no source: for a DDXPlus evidence and a condition DDXPlus does not model,
   the DDXPlus conditions' prior-weighted average answer distribution; for a reason and a condition the
   records do not show (fewer than `min_visits`), the reason's overall rate, corrected the same way. So an
@@ -268,6 +270,7 @@ def broad_model(
         other_d[seen[other_d]],
         s,
     )
+    _authored(kb, p, origin, evidences, offsets)
     if np.isnan(p).any():
         missing = sorted(
             {evidences[int(np.searchsorted(offsets, t, side="right")) - 1] for t in np.argwhere(np.isnan(p))[:, 0]}
@@ -317,6 +320,19 @@ def broad_model(
         differential_conditions=tuple(ddxplus.conditions),
         differential_evidences=tuple(ddxplus.evidences),
     )
+
+
+def _authored(
+    kb: KnowledgeBase, p: FloatArray, origin: NDArray[np.int8], evidences: tuple[str, ...], offsets: NDArray[np.int64]
+) -> None:
+    """The questions no data source asks, from their authored likelihoods (knowledge/authored.py; in place):
+    P(yes | d) as written for the conditions listed, the question's default for every other. Provenance
+    "authored"."""
+    for question in kb.authored:
+        absent_row = int(offsets[evidences.index(question.evidence)])
+        p_yes = np.array([question.likelihood(code) for code in kb.condition_codes])
+        p[absent_row], p[absent_row + 1] = 1.0 - p_yes, p_yes
+        origin[absent_row : absent_row + 2] = PROVENANCE["authored"]
 
 
 def _derive_related(

@@ -1,0 +1,93 @@
+"""Questions authored from clinical knowledge, for what neither DDXPlus nor the reasons for visit ask.
+
+Some findings decide the advice but no data source asks them: a person with low mood is never asked by
+DDXPlus or by the symptom module of the visit records whether they have thoughts of ending their life. Such a
+question is written here with its likelihoods, from its meaning and the clinical literature, each with its
+reason (files in `data/vocabulary/`):
+- `authored.csv`: one row per question: its evidence id (`A_` and a name), the three-language question,
+  `default_yes` (how often a person consulting for anything would answer yes) and the reason for it;
+- `authored_likelihoods.csv`: the conditions for which the answer is more (or less) often yes than the
+  default: `p_yes` and the reason.
+
+`fit` writes them into the broad model with provenance "authored"; DDXPlus models leave them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from symptomcheck.knowledge.catalogue import lay_texts, read_csv
+from symptomcheck.knowledge.errors import KnowledgeError
+from symptomcheck.knowledge.types import LANGUAGES, Evidence, EvidenceKind
+
+QUESTIONS_FILE = "vocabulary/authored.csv"
+LIKELIHOODS_FILE = "vocabulary/authored_likelihoods.csv"
+PREFIX = "A_"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthoredQuestion:
+    """A yes/no question with authored likelihoods: P(yes | condition), `default_yes` for unlisted ones."""
+
+    evidence: str
+    default_yes: float
+    reason: str
+    p_yes: Mapping[str, float]  # condition -> P(yes | condition), where it differs from the default
+    reasons: Mapping[str, str]  # condition -> why
+
+    def likelihood(self, condition: str) -> float:
+        return self.p_yes.get(condition, self.default_yes)
+
+
+def _probability(text: str, file: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise KnowledgeError(f"{file}: {where}: {text!r} is not a probability such as 0.3") from None
+    if not 0.0 < value < 1.0:
+        raise KnowledgeError(f"{file}: {where}: a probability is between 0 and 1, both excluded (not {text})")
+    return value
+
+
+def load_authored(
+    directory: Path, conditions: frozenset[str], taken: frozenset[str]
+) -> tuple[tuple[AuthoredQuestion, ...], tuple[Evidence, ...]]:
+    """The authored questions and their evidences; `taken`: the evidence codes already defined."""
+    rows = read_csv(
+        directory,
+        QUESTIONS_FILE,
+        ("evidence_id", "default_yes", "reason", *(f"question_{lang}" for lang in LANGUAGES)),
+    )
+    evidences: dict[str, Evidence] = {}
+    defaults: dict[str, tuple[float, str]] = {}
+    for row in rows:
+        code = row["evidence_id"]
+        where = f"question {code!r}"
+        if not code.startswith(PREFIX) or len(code) == len(PREFIX) or code in taken or code in evidences:
+            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: an authored evidence id is {PREFIX} and a name, once")
+        if not row["reason"]:
+            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: the reason for its default is missing")
+        defaults[code] = (_probability(row["default_yes"], QUESTIONS_FILE, where), row["reason"])
+        question = lay_texts(row, "question", QUESTIONS_FILE, where)
+        evidences[code] = Evidence(code=code, kind=EvidenceKind.BINARY, is_antecedent=False, question=question)
+    p_yes: dict[str, dict[str, float]] = {code: {} for code in evidences}
+    why: dict[str, dict[str, str]] = {code: {} for code in evidences}
+    for row in read_csv(directory, LIKELIHOODS_FILE, ("evidence_id", "condition", "p_yes", "reason")):
+        code, condition = row["evidence_id"], row["condition"]
+        where = f"{code} for {condition!r}"
+        if code not in evidences:
+            raise KnowledgeError(f"{LIKELIHOODS_FILE}: {where}: {code!r} is not a question of {QUESTIONS_FILE}")
+        if condition not in conditions:
+            raise KnowledgeError(f"{LIKELIHOODS_FILE}: {where}: no such condition in the catalogue")
+        if condition in p_yes[code]:
+            raise KnowledgeError(f"{LIKELIHOODS_FILE}: {where} is given twice")
+        if not row["reason"]:
+            raise KnowledgeError(f"{LIKELIHOODS_FILE}: {where}: the reason is missing")
+        p_yes[code][condition] = _probability(row["p_yes"], LIKELIHOODS_FILE, where)
+        why[code][condition] = row["reason"]
+    questions = tuple(
+        AuthoredQuestion(code, defaults[code][0], defaults[code][1], p_yes[code], why[code]) for code in evidences
+    )
+    return questions, tuple(evidences.values())

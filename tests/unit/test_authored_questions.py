@@ -1,0 +1,73 @@
+"""Questions authored from clinical knowledge (knowledge/authored.py): loaded, checked, kept out of DDXPlus."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from symptomcheck.knowledge import DATA_DIR, KnowledgeBase, KnowledgeError, TriageLevel, load_knowledge
+from symptomcheck.knowledge.authored import LIKELIHOODS_FILE, QUESTIONS_FILE
+
+
+def _copy_with(tmp_path: Path, name: str, append: str) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    with (target / name).open("a", encoding="utf-8") as handle:
+        handle.write(append)
+    return target
+
+
+def test_thoughts_of_suicide_are_asked_in_three_languages_with_a_reason_for_every_likelihood(
+    knowledge: KnowledgeBase,
+) -> None:
+    question = next(q for q in knowledge.authored if q.evidence == "A_SUICIDAL")
+    evidence = knowledge.evidence("A_SUICIDAL")
+    assert all(evidence.question[lang] for lang in ("en", "fr", "zh"))
+    assert question.p_yes["suicidal_thoughts"] > question.p_yes["depression"] > question.default_yes
+    assert set(question.reasons) == set(question.p_yes)
+
+
+def test_a_yes_to_thoughts_of_suicide_is_an_emergency_red_flag_whatever_the_complaint(
+    knowledge: KnowledgeBase,
+) -> None:
+    flags = [flag for flag in knowledge.red_flags if flag.evidence == "A_SUICIDAL" and flag.family is None]
+    assert flags and flags[0].level is TriageLevel.EMERGENCY
+
+
+def test_the_ddxplus_part_of_the_knowledge_leaves_the_authored_questions_out(knowledge: KnowledgeBase) -> None:
+    assert "A_SUICIDAL" not in knowledge.ddxplus().evidence_codes
+
+
+def test_a_likelihood_for_an_unknown_condition_is_refused(tmp_path: Path) -> None:
+    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, 'A_SUICIDAL,no_such_condition,0.3,"A reason."\n')
+    with pytest.raises(KnowledgeError, match="no such condition"):
+        load_knowledge(directory)
+
+
+def test_a_likelihood_of_one_is_refused(tmp_path: Path) -> None:
+    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, 'A_SUICIDAL,broken_wrist,1,"A reason."\n')
+    with pytest.raises(KnowledgeError, match="between 0 and 1"):
+        load_knowledge(directory)
+
+
+def test_a_likelihood_given_twice_is_refused(tmp_path: Path) -> None:
+    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, 'A_SUICIDAL,depression,0.3,"Again."\n')
+    with pytest.raises(KnowledgeError, match="given twice"):
+        load_knowledge(directory)
+
+
+def test_a_likelihood_without_a_reason_is_refused(tmp_path: Path) -> None:
+    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, "A_SUICIDAL,broken_wrist,0.3,\n")
+    with pytest.raises(KnowledgeError, match="reason is missing"):
+        load_knowledge(directory)
+
+
+def test_an_authored_question_needs_its_own_id_and_every_language(tmp_path: Path) -> None:
+    taken = _copy_with(tmp_path / "taken", QUESTIONS_FILE, 'E_91,0.1,"A reason.",Fever?,Fièvre ?,发烧？\n')
+    with pytest.raises(KnowledgeError, match="an authored evidence id is A_"):
+        load_knowledge(taken)
+    untranslated = _copy_with(tmp_path / "untranslated", QUESTIONS_FILE, 'A_NEW,0.1,"A reason.",New?,,新？\n')
+    with pytest.raises(KnowledgeError, match="question is empty in fr"):
+        load_knowledge(untranslated)
