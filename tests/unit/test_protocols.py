@@ -14,7 +14,10 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine, unknown_streak
 from symptomcheck.engine.explain import QuestionPurpose
 from symptomcheck.engine.protocol import focus
+from symptomcheck.interview.interviewer import assess, start
+from symptomcheck.interview.opening import said_with
 from symptomcheck.interview.result import cannot_name_a_cause, triage_because
+from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.interview.wording import percent
 from symptomcheck.knowledge import KnowledgeBase, KnowledgeError, RedFlag, TriageLevel, load_knowledge
 from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, load_model
@@ -277,3 +280,25 @@ def test_burning_at_the_urethra_is_not_asked_again_as_painful_urination_and_lead
     assert "R_16500" not in asked  # the same finding, which would count twice
     assert "urinary_symptoms" in assessment.families
     assert assessment.differential[0].code == "urinary_tract_infection"
+
+
+def test_low_mood_is_asked_about_thoughts_of_suicide_first_and_a_yes_is_an_emergency(broad: Engine) -> None:
+    complaint = [("R_11100", Answer.yes())]  # feeling depressed
+    first = broad.assess(35, "M", complaint)
+    assert first.next_question == "A_SUICIDAL"
+    after = broad.assess(35, "M", [*complaint, ("A_SUICIDAL", Answer.yes())])
+    assert after.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    assert any(flag.evidence == "A_SUICIDAL" for flag in after.triage.red_flags)
+    assert after.differential[0].code in {"suicidal_thoughts", "depression"}
+
+
+def test_saying_it_with_the_complaint_is_an_emergency_in_every_language(broad: Engine) -> None:
+    parser = TextParser(broad.knowledge)
+    said = {"en": "I feel hopeless and I want to end my life", "fr": "je suis déprimé, j'ai envie d'en finir",
+            "zh": "我情绪低落，不想活了"}  # fmt: skip
+    for language, text in said.items():
+        found = parser.parse(text, language)
+        consultation = start(broad, 35, "F", language, "R_11100", said_with(broad, "R_11100", found))
+        assessment = assess(broad, consultation)
+        assert assessment.triage.level is TriageLevel.EMERGENCY, language
+        assert {flag.evidence for flag in assessment.triage.red_flags} == {"A_SUICIDAL"}, language
