@@ -302,3 +302,14 @@ def test_saying_it_with_the_complaint_is_an_emergency_in_every_language(broad: E
         assessment = assess(broad, consultation)
         assert assessment.triage.level is TriageLevel.EMERGENCY, language
         assert {flag.evidence for flag in assessment.triage.red_flags} == {"A_SUICIDAL"}, language
+
+
+def test_a_red_flag_answer_is_the_reason_given_even_when_the_chances_give_the_same_level(
+    broad: Engine, knowledge: KnowledgeBase
+) -> None:
+    answers = [("A_SUICIDAL", Answer.yes())]  # "I want to end my life", said as the complaint
+    assessment = broad.assess(30, "F", answers)
+    assert assessment.triage.by_conditions is assessment.triage.level  # the chances alone give it too
+    for language in ("en", "fr", "zh"):
+        text = triage_because(knowledge, assessment, dict(answers), language)
+        assert knowledge.evidence("A_SUICIDAL").question[language] in text

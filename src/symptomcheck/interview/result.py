@@ -47,11 +47,13 @@ def triage_because(
     language: Language,
     subject: Subject = Subject.SELF,
 ) -> str:
-    """Why the advice is what it is, in one sentence: the red-flag answer that set it, or the chance of the
-    conditions behind it (the same chance the list shows for each of them)."""
+    """Why the advice is what it is, in one sentence: the red-flag answer that set it (or that sets the same
+    level), or the chance of the conditions behind it (the same chance the list shows for each of them)."""
     triage = assessment.triage
+    # a red-flag answer sets the level whatever the probabilities say: it is the clearest reason, also when the
+    # probabilities give the same level
     flags = [flag for flag in triage.red_flags if flag.level is triage.level]
-    if flags and triage.level.urgency > triage.by_conditions.urgency and flags[0].evidence in answers:
+    if flags and flags[0].evidence in answers:
         evidence = knowledge.evidence(flags[0].evidence)
         said = answer_words(knowledge, evidence, answers[evidence.code], language)
         question = question_text(knowledge, evidence.code, language, subject)
