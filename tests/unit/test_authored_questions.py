@@ -40,27 +40,19 @@ def test_the_ddxplus_part_of_the_knowledge_leaves_the_authored_questions_out(kno
     assert "A_SUICIDAL" not in knowledge.ddxplus().evidence_codes
 
 
-def test_a_likelihood_for_an_unknown_condition_is_refused(tmp_path: Path) -> None:
-    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, 'A_SUICIDAL,no_such_condition,0.3,"A reason."\n')
-    with pytest.raises(KnowledgeError, match="no such condition"):
-        load_knowledge(directory)
-
-
-def test_a_likelihood_of_one_is_refused(tmp_path: Path) -> None:
-    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, 'A_SUICIDAL,broken_wrist,1,"A reason."\n')
-    with pytest.raises(KnowledgeError, match="between 0 and 1"):
-        load_knowledge(directory)
-
-
-def test_a_likelihood_given_twice_is_refused(tmp_path: Path) -> None:
-    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, 'A_SUICIDAL,depression,0.3,"Again."\n')
-    with pytest.raises(KnowledgeError, match="given twice"):
-        load_knowledge(directory)
-
-
-def test_a_likelihood_without_a_reason_is_refused(tmp_path: Path) -> None:
-    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, "A_SUICIDAL,broken_wrist,0.3,\n")
-    with pytest.raises(KnowledgeError, match="reason is missing"):
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ('A_SUICIDAL,no_such_condition,0.3,"A reason."', "no such condition"),
+        ('A_SUICIDAL,broken_wrist,1,"A reason."', "between 0 and 1"),
+        ('A_SUICIDAL,depression,0.3,"Again."', "given twice"),
+        ("A_SUICIDAL,broken_wrist,0.3,", "reason is missing"),
+    ],
+    ids=["unknown condition", "probability of one", "given twice", "no reason"],
+)
+def test_a_broken_likelihood_row_is_refused_with_its_problem(tmp_path: Path, row: str, problem: str) -> None:
+    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, row + "\n")
+    with pytest.raises(KnowledgeError, match=problem):
         load_knowledge(directory)
 
 

@@ -103,7 +103,7 @@ def triage_of_interview(
     flagged = [
         log_likelihood
         for (code, answer), log_likelihood in zip(answers, log_likelihoods, strict=True)
-        if code in flag_codes and answer.status is AnswerStatus.PRESENT and raised_red_flags(red_flags, {code: answer})
+        if code in flag_codes and raised_red_flags(red_flags, {code: answer})
     ]
     floors = []
     for size in range(1, min(len(flagged), MAX_FLAGS_COMBINED) + 1):
