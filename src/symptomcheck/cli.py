@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from symptomcheck.knowledge import LANGUAGES, KnowledgeError, default_knowledge
 from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, Model, ModelError, load_model
+from symptomcheck.model.authored import with_authored
 from symptomcheck.patients import PatientFileError
 from symptomcheck.visits import VisitFileError
 
@@ -295,8 +296,11 @@ def fit(
                 "counts_only": [path.name for path in counts_only or []],
             },
         )
+        # the questions no data source asks (thoughts of suicide): the broad model writes them itself
         if visits is not None:
             built = _broad(built, visits, holdout_years, overrides)
+        else:
+            built = with_authored(built, knowledge)
         built.save(out)
     except (PatientFileError, ModelError, KnowledgeError, VisitFileError) as error:
         _fail(str(error))

@@ -1,14 +1,21 @@
-"""Questions authored from clinical knowledge (knowledge/authored.py): loaded, checked, kept out of DDXPlus."""
+"""Questions authored from clinical knowledge (knowledge/authored.py): loaded, checked, kept out of the DDXPlus
+fit and joined to the DDXPlus model afterwards (model/authored.py)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from symptomcheck.knowledge import DATA_DIR, KnowledgeBase, KnowledgeError, TriageLevel, load_knowledge
 from symptomcheck.knowledge.authored import LIKELIHOODS_FILE, QUESTIONS_FILE
+from symptomcheck.model import SHIPPED_MODEL, Model, load_model
+from symptomcheck.model.authored import with_authored
+from symptomcheck.model.broad import PROVENANCE
+from symptomcheck.model.demographics import AGE_BAND_STARTS
+from symptomcheck.model.fit import ABSENT, PRESENT
 
 
 def _copy_with(tmp_path: Path, name: str, append: str) -> Path:
@@ -63,3 +70,47 @@ def test_an_authored_question_needs_its_own_id_and_every_language(tmp_path: Path
     untranslated = _copy_with(tmp_path / "untranslated", QUESTIONS_FILE, 'A_NEW,0.1,"A reason.",New?,,新？\n')
     with pytest.raises(KnowledgeError, match="question is empty in fr"):
         load_knowledge(untranslated)
+
+
+def _ddxplus_only_model() -> Model:
+    """Two conditions and one yes/no evidence, as a model fitted on DDXPlus alone would hold them."""
+    bands = len(AGE_BAND_STARTS)
+    return Model(
+        conditions=("depression", "broken_wrist"),
+        evidences=("E_91",),
+        outcomes=((ABSENT, PRESENT),),
+        p_outcome_=np.array([[0.9, 0.8], [0.1, 0.2]]),
+        offsets_=np.array([0, 2], dtype=np.int64),
+        p_prior_=np.array([0.5, 0.5]),
+        p_age_band_=np.full((2, bands), 1.0 / bands),
+        p_sex_=np.full((2, 2), 0.5),
+    )
+
+
+def test_a_model_fitted_without_the_authored_questions_gets_them_with_their_likelihoods(
+    knowledge: KnowledgeBase,
+) -> None:
+    joined = with_authored(_ddxplus_only_model(), knowledge)
+    question = next(q for q in knowledge.authored if q.evidence == "A_SUICIDAL")
+    rows = joined.rows(joined.evidences.index("A_SUICIDAL"))
+    assert joined.p_outcome_[rows][1].tolist() == [question.p_yes["depression"], question.default_yes]
+    assert joined.p_outcome_[rows].sum(axis=0) == pytest.approx([1.0, 1.0])
+    assert joined.provenance_ is not None
+    assert set(joined.provenance_[:2].ravel()) == {PROVENANCE["ddxplus"]}
+    assert set(joined.provenance_[rows].ravel()) == {PROVENANCE["authored"]}
+    assert joined.provenance["authored_questions"] == [q.evidence for q in knowledge.authored]
+
+
+def test_the_learned_differential_keeps_the_evidences_it_was_trained_on_and_joining_twice_changes_nothing(
+    knowledge: KnowledgeBase,
+) -> None:
+    joined = with_authored(_ddxplus_only_model(), knowledge)
+    assert joined.differential_evidences == ("E_91",)
+    assert joined.differential_conditions == ("depression", "broken_wrist")
+    assert with_authored(joined, knowledge) is joined
+
+
+def test_the_shipped_ddxplus_model_asks_about_thoughts_of_suicide(knowledge: KnowledgeBase) -> None:
+    shipped = load_model(SHIPPED_MODEL)
+    assert "A_SUICIDAL" in shipped.evidences
+    assert "A_SUICIDAL" not in shipped.differential_evidences

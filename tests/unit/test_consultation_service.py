@@ -13,7 +13,7 @@ from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.interview import Consultation, complaints
 from symptomcheck.interview.complaint_search import ComplaintSearch
-from symptomcheck.knowledge import KnowledgeBase
+from symptomcheck.knowledge import KnowledgeBase, Language, TriageLevel
 from symptomcheck.model import load_model
 from symptomcheck.services.consultations import ConsultationService
 from symptomcheck.services.errors import (
@@ -351,3 +351,17 @@ def test_a_read_of_an_unchanged_consultation_reuses_its_assessment(service: Cons
     assert service.snapshot(snapshot.stored.id).assessment is first is snapshot.assessment
     answered = service.answer(snapshot.stored.id, first.next_question or "", 0, Answer.no())
     assert service.snapshot(snapshot.stored.id).assessment is answered.assessment is not first
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [("en", "I want to end my life"), ("fr", "j'ai envie d'en finir"), ("zh", "我不想活了")]
+)
+def test_thoughts_of_suicide_typed_as_the_complaint_start_an_emergency_consultation_on_the_default_model(
+    service: ConsultationService, knowledge: KnowledgeBase, language: Language, text: str
+) -> None:
+    snapshot, _ = service.start(35, "M", language, text)
+    assert snapshot.stored.consultation.complaint == "A_SUICIDAL"
+    triage = service.view(snapshot, language).assessment.triage
+    assert triage.emergency_now
+    assert triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    assert knowledge.evidence("A_SUICIDAL").question[language] in triage.because

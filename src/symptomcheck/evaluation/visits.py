@@ -50,7 +50,7 @@ from symptomcheck.model.demographics import age_band, sex_index
 from symptomcheck.visits import Visit, read_visits
 
 DEFAULT_HOLDOUT = "NAMCS:2009-2010,ED:2019-2021"
-THRESHOLD_FACTORS = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0)
+THRESHOLD_FACTORS = (0.25, 0.35, 0.5, 0.7, 0.85, 1.0, 1.1, 1.2, 1.3, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0)
 EMERGENCY_URGENCY = TriageLevel.EMERGENCY.urgency
 CONSULTATION_URGENCY = TriageLevel.CONSULTATION.urgency
 CHUNK = 4096

@@ -48,11 +48,17 @@ def triage_because(
     subject: Subject = Subject.SELF,
 ) -> str:
     """Why the advice is what it is, in one sentence: the red-flag answer that set it (or that sets the same
-    level), or the chance of the conditions behind it (the same chance the list shows for each of them)."""
+    level), or the chance of the conditions behind it (the same chance the list shows for each of them).
+
+    When no likely cause can be named, the chances are those of conditions that explain nothing said (with a
+    model that knows no condition of the complaint, close to their prior): an emergency red-flag answer is
+    then the reason given, not a list of unrelated urgent conditions."""
     triage = assessment.triage
     # a red-flag answer sets the level whatever the probabilities say: it is the clearest reason, also when the
     # probabilities give the same level
     flags = [flag for flag in triage.red_flags if flag.level is triage.level]
+    if not flags and cannot_name_a_cause(assessment):
+        flags = [flag for flag in triage.red_flags if flag.level.urgency >= TriageLevel.EMERGENCY.urgency]
     if flags and flags[0].evidence in answers:
         evidence = knowledge.evidence(flags[0].evidence)
         said = answer_words(knowledge, evidence, answers[evidence.code], language)

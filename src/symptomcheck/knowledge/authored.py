@@ -9,7 +9,8 @@ reason (files in `data/vocabulary/`):
 - `authored_likelihoods.csv`: the conditions for which the answer is more (or less) often yes than the
   default: `p_yes` and the reason.
 
-`fit` writes them into the broad model with provenance "authored"; DDXPlus models leave them out.
+`fit` writes them into the broad model with provenance "authored", and joins them to a DDXPlus model after
+its fit (`model/authored.py`): the DDXPlus part of the knowledge (`KnowledgeBase.ddxplus`) leaves them out.
 """
 
 from __future__ import annotations
