@@ -24,7 +24,13 @@ from symptomcheck.interview import (
 )
 from symptomcheck.interview.complaint_search import ComplaintSearch
 from symptomcheck.interview.consultation import CHILD_AGE_LIMIT, Turn
-from symptomcheck.interview.result import cannot_name_a_cause, earlier_note, symptom_advice, triage_because
+from symptomcheck.interview.result import (
+    advice_given,
+    cannot_name_a_cause,
+    earlier_note,
+    symptom_advice,
+    triage_because,
+)
 from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.interview.wording import likelihood_key, percent, question_text, sex_code
 from symptomcheck.knowledge import LIST_SEPARATOR, BodyRegion, Evidence, EvidenceKind, Language, TriageLevel
@@ -307,7 +313,7 @@ class TerminalConsultation:
         if self._warned_emergency or not assessment.emergency_likely:
             return
         self._warned_emergency = True
-        advice = self.knowledge.advice_of(level, self.language, self.subject.value)
+        advice = advice_given(self.knowledge, assessment, self.language, self.subject)
         self.console.print(
             Panel(f"{self.t('emergency_now')}\n\n{advice.title}\n{advice.action}", style=LEVEL_STYLE[level])
         )
@@ -315,7 +321,7 @@ class TerminalConsultation:
     def _show_result(self, consultation: Consultation, assessment: Assessment) -> None:
         lang = self.language
         level = assessment.triage.level
-        advice = self.knowledge.advice_of(level, lang, self.subject.value)
+        advice = advice_given(self.knowledge, assessment, lang, self.subject)
         self.console.rule(self.t("result_title"))
         if assessment.stop_reason is not None:
             self.console.print(self.t(f"stopped_{assessment.stop_reason.value}"), style="dim")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from symptomcheck.knowledge import DATA_DIR
 
 # yes/no questions whose "yes" is a red flag on its own (texts/advice.json)
@@ -16,20 +18,30 @@ RED_FLAG_QUESTIONS = {
 }
 
 
+@pytest.mark.parametrize(
+    ("words", "evidence", "age", "said"),
+    [
+        ("chest pain", "E_14", 60, None),
+        # thoughts of suicide: the flag's own action, with a crisis line, in place of the general one
+        ("I want to end my life", "A_SUICIDAL", 35, "988"),
+    ],
+    ids=["pain at rest", "thoughts of suicide"],
+)
 def test_an_emergency_complaint_shows_the_banner_at_once_with_what_to_do(
-    open_page: Any, consult: Any, web_server: Any
+    open_page: Any, consult: Any, web_server: Any, words: str, evidence: str, age: int, said: str | None
 ) -> None:
     page = open_page("en")
     person = consult(page, "en")
-    at_rest = web_server.http.get("/v1/knowledge/evidences/E_14", params={"lang": "en"}).json()["question"]
-    person.start("chest pain", age=60, sex="M", pick=at_rest)
+    flagged = web_server.http.get(f"/v1/knowledge/evidences/{evidence}", params={"lang": "en"}).json()["question"]
+    person.start(words, age=age, sex="M", pick=flagged)
     triage = web_server.consultation(person.consultation_id)["assessment"]["triage"]
     assert triage["emergency_now"]
     banner = page.locator("#emergency")
     assert banner.get_attribute("role") == "alert"
     assert banner.locator(".triage-title").inner_text() == triage["title"]
     assert banner.locator(".triage-action").inner_text() == triage["action"]
-    assert at_rest in banner.inner_text()  # the answer that raised it
+    assert said is None or said in triage["action"]
+    assert flagged in banner.inner_text()  # the answer that raised it
     # it takes the focus, and stands above the question
     assert page.evaluate("() => document.activeElement.id") == "emergency-title"
     banner_box = banner.bounding_box()

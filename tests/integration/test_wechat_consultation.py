@@ -209,6 +209,16 @@ def test_an_emergency_is_said_at_once_before_the_next_question_and_only_once(wec
     assert result.index("建议您这样做") < result.index("需要考虑的疾病")
 
 
+def test_thoughts_of_suicide_typed_as_the_complaint_get_the_emergency_advice_and_a_crisis_line_at_once(
+    wechat_server: WeChatServer,
+) -> None:
+    sender = wechat_server.sender()
+    first = _start(wechat_server, sender, complaint="我不想活了")
+    urgent = wechat_server.container.engine.knowledge.message("zh", "emergency_now")
+    assert first.startswith(f"⚠️ {urgent}")
+    assert "12356" in first and first.index("12356") < first.index("第 1 题")
+
+
 def test_restarting_erases_the_consultation_left_behind(wechat_server: WeChatServer) -> None:
     from symptomcheck.services.errors import NotFoundError
 

@@ -365,3 +365,4 @@ def test_thoughts_of_suicide_typed_as_the_complaint_start_an_emergency_consultat
     assert triage.emergency_now
     assert triage.level.urgency >= TriageLevel.EMERGENCY.urgency
     assert knowledge.evidence("A_SUICIDAL").question[language] in triage.because
+    assert {"en": "988", "fr": "3114", "zh": "12356"}[language] in triage.action  # a crisis line

@@ -4,12 +4,22 @@ whether a likely cause can be named at all."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from symptomcheck.engine.answers import Answer, AnswerStatus
 from symptomcheck.engine.assessment import Assessment
 from symptomcheck.interview.consultation import Subject
 from symptomcheck.interview.wording import percent, question_text
-from symptomcheck.knowledge import LIST_SEPARATOR, Evidence, EvidenceKind, KnowledgeBase, Language, TriageLevel
+from symptomcheck.knowledge import (
+    LIST_SEPARATOR,
+    Advice,
+    Evidence,
+    EvidenceKind,
+    KnowledgeBase,
+    Language,
+    RedFlag,
+    TriageLevel,
+)
 from symptomcheck.knowledge.catalogue import NOT_IN_CATALOGUE
 
 CREDIBLE = 0.15  # below this, the most likely condition is no likely cause to name
@@ -40,6 +50,30 @@ def answer_words(knowledge: KnowledgeBase, evidence: Evidence, given: Answer, la
     return knowledge.describe_values(evidence, given.values, language)
 
 
+def reason_flags(assessment: Assessment) -> list[RedFlag]:
+    """The raised red flags that explain the advised level, most urgent first: those at that level (a red-flag
+    answer sets the level whatever the probabilities say: it is the clearest reason, also when they give the
+    same level), or, when no likely cause can be named, those of an emergency level."""
+    triage = assessment.triage
+    flags = [flag for flag in triage.red_flags if flag.level is triage.level]
+    if not flags and cannot_name_a_cause(assessment):
+        flags = [flag for flag in triage.red_flags if flag.level.urgency >= TriageLevel.EMERGENCY.urgency]
+    return flags
+
+
+def advice_given(
+    knowledge: KnowledgeBase, assessment: Assessment, language: Language, subject: Subject = Subject.SELF
+) -> Advice:
+    """The advised level's advice, with the action of the red flag that explains it when that flag says what to
+    do in its own words (thoughts of suicide: not to stay alone, the crisis lines)."""
+    advice = knowledge.advice_of(assessment.triage.level, language, subject.value)
+    for flag in reason_flags(assessment):
+        action = flag.action(subject.value, language)
+        if action is not None:
+            return replace(advice, action=action)
+    return advice
+
+
 def triage_because(
     knowledge: KnowledgeBase,
     assessment: Assessment,
@@ -54,11 +88,7 @@ def triage_because(
     model that knows no condition of the complaint, close to their prior): an emergency red-flag answer is
     then the reason given, not a list of unrelated urgent conditions."""
     triage = assessment.triage
-    # a red-flag answer sets the level whatever the probabilities say: it is the clearest reason, also when the
-    # probabilities give the same level
-    flags = [flag for flag in triage.red_flags if flag.level is triage.level]
-    if not flags and cannot_name_a_cause(assessment):
-        flags = [flag for flag in triage.red_flags if flag.level.urgency >= TriageLevel.EMERGENCY.urgency]
+    flags = reason_flags(assessment)
     if flags and flags[0].evidence in answers:
         evidence = knowledge.evidence(flags[0].evidence)
         said = answer_words(knowledge, evidence, answers[evidence.code], language)

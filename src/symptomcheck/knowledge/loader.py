@@ -569,8 +569,26 @@ def _red_flags(data: Json, evidences: Mapping[str, Evidence]) -> tuple[RedFlag, 
             value = str(value)
         elif evidence.kind is not EvidenceKind.BINARY:
             raise KnowledgeError(f"{ADVICE_FILE}: {where}: {code} is not yes/no, so the flag needs a value")
-        flags.append(RedFlag(evidence=code, level=level, reason=reason, value=value, minimum=minimum))
+        actions = _flag_actions(entry.get("action"), where)
+        flags.append(RedFlag(evidence=code, level=level, reason=reason, value=value, minimum=minimum, actions=actions))
     return tuple(flags)
+
+
+def _flag_actions(data: object, where: str) -> tuple[tuple[str, str, str], ...]:
+    """A red flag's own action: absent, or said to the person and of them to whoever answers for them, in
+    every language ({"self": {"en": ..., "fr": ..., "zh": ...}, "child": {...}, "adult": {...}})."""
+    if data is None:
+        return ()
+    subjects = ("self", *OTHERS)
+    if not isinstance(data, dict) or set(data) != set(subjects):
+        raise KnowledgeError(f"{ADVICE_FILE}: {where}: 'action' needs exactly {', '.join(subjects)}")
+    actions = []
+    for subject in subjects:
+        texts = data[subject]
+        if not isinstance(texts, dict) or set(texts) != set(LANGUAGES):
+            raise KnowledgeError(f"{ADVICE_FILE}: {where}: 'action' for {subject} needs {', '.join(LANGUAGES)}")
+        actions += [(subject, language, _text(texts, language, ADVICE_FILE, where)) for language in LANGUAGES]
+    return tuple(actions)
 
 
 def _french_codes(fr_evidences: Json, fr_conditions: Json, en_evidences: Json, en_conditions: Json) -> FrenchCodes:

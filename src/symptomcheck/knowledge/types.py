@@ -152,6 +152,13 @@ class RedFlag:
     min_age: int | None = None
     max_age: int | None = None
     sex: str | None = None
+    # what to do, in the flag's own words, in place of its level's general action (thoughts of suicide: not to
+    # stay alone, and the crisis lines): (subject, language, text) for "self", "child" and "adult"
+    actions: tuple[tuple[str, str, str], ...] = ()
+
+    def action(self, subject: str, language: str) -> str | None:
+        """The flag's own action for this subject and language, if it has one."""
+        return next((text for who, lang, text in self.actions if who == subject and lang == language), None)
 
     def applies(self, age: int | None, sex: str | None, families: frozenset[str] | None) -> bool:
         """Whether the flag counts for this person (unknown age, sex or families: it counts)."""

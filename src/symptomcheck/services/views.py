@@ -15,6 +15,7 @@ from symptomcheck.engine.assessment import Assessment, StopReason
 from symptomcheck.engine.explain import Contribution
 from symptomcheck.interview import Consultation, Subject
 from symptomcheck.interview.result import (
+    advice_given,
     answer_words,
     cannot_name_a_cause,
     earlier_note,
@@ -278,7 +279,7 @@ class Presenter:
             for ranked in assessment.differential
         )
         level = assessment.triage.level
-        advice = kb.advice_of(level, language, subject.value)
+        advice = advice_given(kb, assessment, language, subject)
         unknown = assessment.should_stop and cannot_name_a_cause(assessment)
         triage = TriageView(
             level=level,
