@@ -4,14 +4,24 @@ fit and joined to the DDXPlus model afterwards (model/authored.py)."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from symptomcheck.knowledge import DATA_DIR, KnowledgeBase, KnowledgeError, TriageLevel, load_knowledge
+from symptomcheck.engine.answers import Answer
+from symptomcheck.engine.assessment import Engine
+from symptomcheck.knowledge import (
+    DATA_DIR,
+    MAX_CODE_LENGTH,
+    KnowledgeBase,
+    KnowledgeError,
+    TriageLevel,
+    load_knowledge,
+)
 from symptomcheck.knowledge.authored import LIKELIHOODS_FILE, QUESTIONS_FILE
-from symptomcheck.model import SHIPPED_MODEL, Model, load_model
+from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, Model, load_model
 from symptomcheck.model.authored import with_authored
 from symptomcheck.model.broad import PROVENANCE
 from symptomcheck.model.demographics import AGE_BAND_STARTS
@@ -70,6 +80,9 @@ def test_an_authored_question_needs_its_own_id_and_every_language(tmp_path: Path
     untranslated = _copy_with(tmp_path / "untranslated", QUESTIONS_FILE, 'A_NEW,0.1,"A reason.",New?,,新？\n')
     with pytest.raises(KnowledgeError, match="question is empty in fr"):
         load_knowledge(untranslated)
+    too_long = _copy_with(tmp_path / "long", QUESTIONS_FILE, 'A_TOO_LONG_FOR_API,0.1,"A reason.",New?,Nouveau ?,新？\n')
+    with pytest.raises(KnowledgeError, match="at most 16 characters"):
+        load_knowledge(too_long)
 
 
 def _ddxplus_only_model() -> Model:
@@ -114,3 +127,58 @@ def test_the_shipped_ddxplus_model_asks_about_thoughts_of_suicide(knowledge: Kno
     shipped = load_model(SHIPPED_MODEL)
     assert "A_SUICIDAL" in shipped.evidences
     assert "A_SUICIDAL" not in shipped.differential_evidences
+
+
+@pytest.fixture(scope="module")
+def broad(knowledge: KnowledgeBase) -> Engine:
+    return Engine(load_model(BROAD_MODEL), knowledge)
+
+
+@pytest.mark.parametrize(
+    ("age", "complaint", "flag", "level"),
+    [
+        (30, "E_91", "A_NONBLANCH_RASH", TriageLevel.EMERGENCY_AMBULANCE),  # fever: meningococcal disease
+        (4, "E_91", "A_NONBLANCH_RASH", TriageLevel.EMERGENCY_AMBULANCE),
+        (30, "R_18600", "A_NONBLANCH_RASH", TriageLevel.EMERGENCY),  # a rash: low platelets, vasculitis
+        (45, "R_19050", "A_SADDLE_NUMB", TriageLevel.EMERGENCY),  # back pain: cauda equina syndrome
+        (3, "E_211", "A_GREEN_VOMIT", TriageLevel.EMERGENCY),  # a vomiting child: a blocked or twisted bowel
+        (70, "R_19200", "A_COLD_LIMB", TriageLevel.EMERGENCY_AMBULANCE),  # leg pain: a blocked artery
+    ],
+    ids=["fever", "fever in a child", "rash", "back pain", "vomiting child", "leg pain"],
+)
+def test_an_authored_red_flag_is_asked_first_in_its_family_and_sets_its_level(
+    broad: Engine, knowledge: KnowledgeBase, age: int, complaint: str, flag: str, level: TriageLevel
+) -> None:
+    red_flags = {red_flag.evidence for red_flag in knowledge.red_flags}
+    answers = [(complaint, Answer.yes())]
+    asked = []
+    while (question := broad.assess(age, "F", answers).next_question) not in (flag, None):
+        asked.append(question)
+        answers.append((question, Answer.unknown()))
+    assert question == flag
+    assert set(asked) <= red_flags  # only red-flag questions before it
+    after = broad.assess(age, "F", [(complaint, Answer.yes()), (flag, Answer.yes())])
+    assert after.triage.level.urgency >= level.urgency
+    assert flag in {raised.evidence for raised in after.triage.red_flags}
+
+
+def test_green_vomit_is_a_red_flag_for_a_vomiting_child_and_not_for_an_adult(broad: Engine) -> None:
+    adult = broad.assess(40, "M", [("E_211", Answer.yes()), ("A_GREEN_VOMIT", Answer.yes())])
+    assert "A_GREEN_VOMIT" not in {raised.evidence for raised in adult.triage.red_flags}
+
+
+def test_both_shipped_models_ask_every_authored_question(knowledge: KnowledgeBase) -> None:
+    for path in (SHIPPED_MODEL, BROAD_MODEL):
+        assert {q.evidence for q in knowledge.authored} <= set(load_model(path).evidences), path.name
+
+
+def test_every_evidence_and_value_code_fits_what_the_rest_api_accepts(knowledge: KnowledgeBase) -> None:
+    codes = [e.code for e in knowledge.evidences] + [v for e in knowledge.evidences for v in e.value_codes]
+    assert max(len(code) for code in codes) <= MAX_CODE_LENGTH
+
+
+def test_a_model_whose_codes_differ_has_another_version() -> None:
+    model = _ddxplus_only_model()
+    renamed = replace(model, evidences=("E_92",))
+    assert renamed.version != model.version
+    assert replace(model, settings={}).version == model.version  # the same content: the same version

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from symptomcheck.knowledge import MAX_CODE_LENGTH
 from symptomcheck.services.codes import AnswerStatus, Language, QuestionKind, Sex, Subject, TriageLevel
 
 # the names these sets had when they were Literals, kept for code written against them
@@ -28,7 +29,7 @@ StrictInt = Annotated[int, Field(strict=True)]
 
 class AnswerBody(Strict):
     status: AnswerStatus = Field(description="present (yes, or the values chosen), absent (no) or unknown (don't know)")
-    values: list[Annotated[str, Field(max_length=16)]] = Field(
+    values: list[Annotated[str, Field(max_length=MAX_CODE_LENGTH)]] = Field(
         default=[],
         max_length=MAX_VALUES,
         description="for a question with options: the option ids chosen (one, or several where allowed); "
@@ -71,7 +72,9 @@ class CreateConsultation(Strict):
 
 
 class AnswerRequest(Strict):
-    question: str = Field(max_length=16, description="the id of the question answered (the current question)")
+    question: str = Field(
+        max_length=MAX_CODE_LENGTH, description="the id of the question answered (the current question)"
+    )
     turn: StrictInt = Field(ge=0, description="the consultation's turn when the question was shown")
     answer: AnswerBody
 
@@ -105,9 +108,9 @@ class LanguageChange(Strict):
 
 
 class EvidenceItem(Strict):
-    id: str = Field(max_length=16, description="an evidence code, e.g. E_91")
+    id: str = Field(max_length=MAX_CODE_LENGTH, description="an evidence code, e.g. E_91")
     status: AnswerStatus
-    values: list[Annotated[str, Field(max_length=16)]] = Field(default=[], max_length=MAX_VALUES)
+    values: list[Annotated[str, Field(max_length=MAX_CODE_LENGTH)]] = Field(default=[], max_length=MAX_VALUES)
 
 
 class DiagnosisRequest(Strict):

@@ -6,6 +6,7 @@ from symptomcheck.knowledge.loader import DATA_DIR, default_knowledge, load_know
 from symptomcheck.knowledge.protocols import ComplaintFamily, ProtocolQuestion, Trigger
 from symptomcheck.knowledge.types import (
     LANGUAGES,
+    MAX_CODE_LENGTH,
     AnswerValue,
     BodyRegion,
     Condition,
@@ -23,6 +24,7 @@ __all__ = [
     "DATA_DIR",
     "LANGUAGES",
     "LIST_SEPARATOR",
+    "MAX_CODE_LENGTH",
     "Advice",
     "AnswerValue",
     "BodyRegion",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from symptomcheck.knowledge.catalogue import lay_texts, read_csv
 from symptomcheck.knowledge.errors import KnowledgeError
-from symptomcheck.knowledge.types import LANGUAGES, Evidence, EvidenceKind
+from symptomcheck.knowledge.types import LANGUAGES, MAX_CODE_LENGTH, Evidence, EvidenceKind
 
 QUESTIONS_FILE = "vocabulary/authored.csv"
 LIKELIHOODS_FILE = "vocabulary/authored_likelihoods.csv"
@@ -68,6 +68,11 @@ def load_authored(
         where = f"question {code!r}"
         if not code.startswith(PREFIX) or len(code) == len(PREFIX) or code in taken or code in evidences:
             raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: an authored evidence id is {PREFIX} and a name, once")
+        if len(code) > MAX_CODE_LENGTH:
+            raise KnowledgeError(
+                f"{QUESTIONS_FILE}: {where}: {code} is too long: an evidence id has at most {MAX_CODE_LENGTH} "
+                "characters (the REST API accepts no longer one)"
+            )
         if not row["reason"]:
             raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: the reason for its default is missing")
         defaults[code] = (_probability(row["default_yes"], QUESTIONS_FILE, where), row["reason"])

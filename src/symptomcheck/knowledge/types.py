@@ -8,6 +8,7 @@ from typing import Literal, get_args
 
 Language = Literal["en", "fr", "zh"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
+MAX_CODE_LENGTH = 16  # an evidence or value code: the REST API accepts no longer one
 
 
 class EvidenceKind(StrEnum):

@@ -102,8 +102,10 @@ class Model:
 
     @property
     def version(self) -> str:
-        """A short content hash: two artifacts with the same version give the same answers."""
+        """A short content hash: two artifacts with the same version give the same answers (the same numbers
+        under the same condition, evidence and answer codes)."""
         digest = hashlib.sha256()
+        digest.update(json.dumps([self.conditions, self.evidences, self.outcomes], ensure_ascii=False).encode())
         for array in self._arrays().values():
             digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(json.dumps(self.settings, sort_keys=True).encode())
