@@ -28,7 +28,7 @@ def test_a_consultation_starts_from_an_evidence_code_and_shows_its_first_questio
     assert state["complaint"]["answer"] == "yes"
     assert state["turn"] == 0 and state["finished"] is False
     question = state["assessment"]["question"]
-    assert question["id"].startswith("E_") and question["text"]
+    assert server.http.get(f"/v1/knowledge/evidences/{question['id']}").status_code == 200 and question["text"]
     assert question["kind"] in ("yes_no", "one", "several", "scale")
     assert state["assessment"]["disclaimer"]
     assert len(state["id"]) >= 22  # 128 random bits
