@@ -2,7 +2,7 @@
 
     python benchmarks/load_api.py [--database-url URL] [--patients 50] [--consultations 4] [--think 1.0]
     python benchmarks/load_api.py --duration 600            # the soak: ten minutes, memory sampled
-    python benchmarks/load_api.py --suite [--runs 3] [--baseline SRC]   # the three figures the README gives
+    python benchmarks/load_api.py --suite [--runs 3] [--baseline SRC] [--scenarios NAME ...]   # README figures
 
 Starts `symptomcheck serve` in its own process (on a new SQLite file unless --database-url names a
 PostgreSQL database), then runs `--patients` concurrent simulated patients. Each completes `--consultations`
@@ -14,7 +14,10 @@ With `--duration SECONDS`, patients keep starting consultations until the time i
 server's resident memory is sampled every `--sample` seconds.
 
 With `--suite`, runs three scenarios `--runs` times each and prints each figure's runs and median:
-- saturation: 50 patients without think time: answers per second;
+- saturation: 50 patients without think time, each starting a new consultation as soon as one ends: answers
+  per second over `--saturation-seconds` once `--warmup` seconds have passed, while every patient is
+  consulting (the whole run's figure, whose last seconds have ever fewer patients still consulting, is
+  given beside it as `answers_per_second_whole_run`);
 - paced: 50 patients with a think time of 1 s: latency per answer (p50, p99);
 - wechat: the API saturated as above while 10 WeChat users (think time 1 s) consult by text messages for
   `--wechat-seconds`: the WeChat reply time (p50, p99, max).
@@ -175,6 +178,7 @@ class Load:
         self.think = think
         self.random = random.Random(seed)
         self.latencies: list[float] = []
+        self.answered_at: list[float] = []  # time.monotonic() of each acknowledged answer
         self.errors: list[str] = []
         self.acknowledged: dict[str, int] = {}  # consultation id -> answers acknowledged (200)
 
@@ -210,6 +214,7 @@ class Load:
                 self.errors.append(f"answer failed: {type(error).__name__}")
                 return
             self.latencies.append(time.perf_counter() - started)
+            self.answered_at.append(time.monotonic())
             if response.status_code != 200:
                 self.errors.append(f"answer {response.status_code}: {response.text[:200]}")
                 return
@@ -363,6 +368,21 @@ def scenario(
                     "rest_answers_per_second": round(len(load.latencies) / args.wechat_seconds, 1),
                     "rest_errors": len(load.errors),
                 }
+            if name == "saturation":
+                window = args.saturation_seconds
+                started = time.monotonic()
+                elapsed = run_async(load.run(url, args.patients, 0, args.warmup + window), args.client)
+                low, high = started + args.warmup, started + args.warmup + window
+                inside = [
+                    latency for latency, at in zip(load.latencies, load.answered_at, strict=True) if low <= at < high
+                ]
+                return {
+                    "answers_per_second": round(len(inside) / window, 1),
+                    "answer_ms": latency_ms(inside),
+                    "answers": len(inside),
+                    "answers_per_second_whole_run": round(len(load.latencies) / elapsed, 1),
+                    "errors": len(load.errors),
+                }
             elapsed = run_async(load.run(url, args.patients, args.consultations, 0), args.client)
         finally:
             server.terminate()
@@ -387,9 +407,10 @@ def suite(patients: list[Patient], args: argparse.Namespace) -> dict[str, Any]:
     versions: dict[str, Path | None] = {"this": None}
     if args.baseline:
         versions["baseline"] = Path(args.baseline)
-    runs: dict[str, dict[str, list[dict[str, Any]]]] = {v: {name: [] for name in HEADLINES} for v in versions}
+    names = [name for name in HEADLINES if name in args.scenarios]
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {v: {name: [] for name in names} for v in versions}
     for n in range(args.runs):
-        for name in HEADLINES:
+        for name in names:
             for version, source in versions.items():  # interleaved: both meet the same machine load
                 result = scenario(name, patients, args, source, args.seed + n)
                 runs[version][name].append(result)
@@ -400,7 +421,8 @@ def suite(patients: list[Patient], args: argparse.Namespace) -> dict[str, Any]:
         "client": args.client,
         "figures": {},
     }
-    for name, (figure, value) in HEADLINES.items():
+    for name in names:
+        figure, value = HEADLINES[name]
         entry: dict[str, Any] = {}
         for version in versions:
             values = [value(r) for r in runs[version][name]]
@@ -424,12 +446,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--suite", action="store_true", help="the three scenarios of the README, --runs times")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=("saturation", "paced", "wechat"),
+        default=["saturation", "paced", "wechat"],
+        help="the suite's scenarios to run (default: all three)",
+    )
     parser.add_argument("--baseline", help="the src directory of another checkout, run the same way for comparison")
     parser.add_argument(
         "--client",
         choices=("light", "httpx"),
         default="light",
         help="light: a keep-alive connection per patient, on uvloop; httpx: one shared httpx pool (earlier runs)",
+    )
+    parser.add_argument(
+        "--saturation-seconds", type=float, default=20, help="the window the suite's saturation figure counts"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=3, help="seconds of the saturation scenario before its window opens"
     )
     parser.add_argument("--wechat-seconds", type=float, default=30, help="length of the wechat scenario")
     args = parser.parse_args()
@@ -439,7 +474,7 @@ def main() -> None:
     random.Random(args.seed).shuffle(patients)
     if args.suite:
         if args.consultations == 4:
-            args.consultations = 2  # per patient in the saturation and paced scenarios
+            args.consultations = 2  # per patient in the paced scenario
         print(json.dumps(suite(patients, args), indent=2))
         return
     with tempfile.TemporaryDirectory() as scratch:

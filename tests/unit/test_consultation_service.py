@@ -34,6 +34,7 @@ class MemoryRepository:
         self.rows: dict[str, StoredConsultation] = {}
         self.keys: dict[str, str] = {}
         self.interfere = 0  # how many of the next saves another writer wins
+        self.reads = 0
 
     def add(
         self,
@@ -53,6 +54,7 @@ class MemoryRepository:
         return stored
 
     def get(self, id: str) -> StoredConsultation | None:
+        self.reads += 1
         return self.rows.get(id)
 
     def get_by_creation_key(self, creation_key: str) -> StoredConsultation | None:
@@ -366,3 +368,41 @@ def test_thoughts_of_suicide_typed_as_the_complaint_start_an_emergency_consultat
     assert triage.level.urgency >= TriageLevel.EMERGENCY.urgency
     assert knowledge.evidence("A_SUICIDAL").question[language] in triage.because
     assert {"en": "988", "fr": "3114", "zh": "12356"}[language] in triage.action  # a crisis line
+
+
+def test_an_answer_to_the_state_this_service_wrote_last_is_written_without_reading_it_first(
+    service: ConsultationService, repository: MemoryRepository
+) -> None:
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    id, question = snapshot.stored.id, snapshot.assessment.next_question or ""
+    repository.reads = 0
+    first = service.answer(id, question, 0, Answer.no())
+    second = service.answer(id, first.assessment.next_question or "", 1, Answer.yes())
+    assert repository.reads == 0
+    assert second.applied and second.stored.version == 3
+    assert repository.rows[id].consultation == second.stored.consultation
+
+
+def test_an_answer_after_another_instance_changed_the_consultation_is_decided_on_the_stored_state(
+    service: ConsultationService, repository: MemoryRepository, engine: Engine
+) -> None:
+    search = ComplaintSearch(engine.knowledge, complaints(engine))
+    other = ConsultationService(engine, repository, search, clock=Clock())  # another instance, same database
+    snapshot, _ = service.start(30, "F", "en", "E_91")
+    id = snapshot.stored.id
+    first = snapshot.assessment.next_question or ""
+    # the other instance answers, goes back and answers otherwise: this service still remembers turn 0
+    other.answer(id, first, 0, Answer.no())
+    other.back(id)
+    changed = other.answer(id, first, 0, Answer.yes())
+    assert service.answer(id, first, 0, Answer.yes()).applied is False  # a retry of what is stored
+    with pytest.raises(StaleAnswerError):
+        service.answer(id, first, 0, Answer.no())  # what this service never saw stored: refused
+    following = changed.assessment.next_question or ""
+    result = service.answer(id, following, 1, Answer.unknown())
+    assert result.applied
+    assert [t.answer for t in result.stored.consultation.turns] == [Answer.yes(), Answer.unknown()]
+    assert repository.rows[id].consultation == result.stored.consultation
+    other.delete(id)
+    with pytest.raises(NotFoundError):
+        service.answer(id, result.assessment.next_question or "", 2, Answer.no())

@@ -14,6 +14,13 @@ Answering is idempotent and safe under concurrency:
   current question;
 - the write is a compare-and-set on the stored version: of two concurrent answers only one applies; the
   other re-reads and is then either a retry of it or stale.
+
+An answer does not read the consultation first when this process wrote it last: each process remembers the
+state it last wrote of each consultation (bounded, like the assessments), and an answer that fits that state
+is written with a compare-and-set on its version. The compare-and-set is the check: if any instance has
+changed the consultation since, it fails, nothing is written, and the answer is handled from the stored state
+as above. Only a write that succeeds is ever taken from memory; a retry, a stale answer or an error is always
+decided on the stored state.
 """
 
 from __future__ import annotations
@@ -26,10 +33,10 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Assessment, Engine
@@ -110,6 +117,37 @@ class Page:
     next_cursor: str | None  # None on the last page
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A bounded map, the least recently used entry evicted first; safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def discard(self, key: K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+
 class AssessmentCache:
     """Assessments by (consultation id, version), least recently used evicted first; safe across threads.
 
@@ -118,23 +156,13 @@ class AssessmentCache:
     """
 
     def __init__(self, size: int = ASSESSMENT_CACHE_SIZE) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[str, int], Assessment] = OrderedDict()
-        self._lock = threading.Lock()
+        self._recent: Recent[tuple[str, int], Assessment] = Recent(size)
 
     def get(self, id: str, version: int) -> Assessment | None:
-        with self._lock:
-            found = self._entries.get((id, version))
-            if found is not None:
-                self._entries.move_to_end((id, version))
-            return found
+        return self._recent.get((id, version))
 
     def put(self, id: str, version: int, assessment: Assessment) -> None:
-        with self._lock:
-            self._entries[(id, version)] = assessment
-            self._entries.move_to_end((id, version))
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+        self._recent.put((id, version), assessment)
 
 
 def encode_cursor(keyset: Keyset) -> str:
@@ -194,6 +222,8 @@ class ConsultationService:
         self.make_id = make_id
         self.complaint_codes = frozenset(complaints(engine))
         self.assessments = AssessmentCache()
+        # the state this process last wrote of each consultation: an answer to it needs no read (see above)
+        self.written: Recent[str, StoredConsultation] = Recent(ASSESSMENT_CACHE_SIZE)
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -310,6 +340,7 @@ class ConsultationService:
                 raise ConcurrentUpdateError("the consultation was created and deleted meanwhile: try again") from None
             return self._retried(existing, digest), False
         self.assessments.put(stored.id, stored.version, assessment)
+        self.written.put(stored.id, stored)
         return Snapshot(stored, assessment), True
 
     def _retried(self, existing: StoredConsultation, digest: str) -> Snapshot:
@@ -324,6 +355,11 @@ class ConsultationService:
 
     def answer(self, id: str, question: str, turn: int, given: Answer) -> Snapshot:
         """Apply the answer to the current question at `turn` (once, however often it is sent)."""
+        written = self.written.get(id)
+        if written is not None:
+            snapshot = self._answer_unread(written, question, turn, given)
+            if snapshot is not None:
+                return snapshot
         for _ in range(MAX_ATTEMPTS):
             stored = self._load(id)
             consultation = stored.consultation
@@ -344,6 +380,19 @@ class ConsultationService:
             if snapshot is not None:
                 return snapshot
         raise ConcurrentUpdateError(f"consultation {id} keeps changing under concurrent requests: try again")
+
+    def _answer_unread(self, written: StoredConsultation, question: str, turn: int, given: Answer) -> Snapshot | None:
+        """The answer written on the state this process last wrote, if it is the current question of that state
+        and the compare-and-set finds that state still stored; None in every other case (nothing written)."""
+        assessment = self.assess(written)
+        if turn != written.consultation.questions_asked or question != assessment.next_question:
+            return None
+        updated = written.consultation.answered(question, given)
+        try:
+            after = assess(self.engine, updated)
+        except (ConsultationError, AnswerError):
+            return None  # refused from the stored state, with its message
+        return self._save(written, updated, after)
 
     def back(self, id: str, turn: int | None = None) -> Snapshot:
         """Withdraw the last answer; with `turn` (the turn the client saw), only if nothing changed since."""
@@ -369,6 +418,7 @@ class ConsultationService:
         raise ConcurrentUpdateError(f"consultation {id} keeps changing under concurrent requests: try again")
 
     def delete(self, id: str) -> None:
+        self.written.discard(id)
         if not _ID.fullmatch(id) or not self.repository.delete(id):
             raise NotFoundError(f"no consultation has the id {id!r} (it may have been deleted or expired)")
 
@@ -405,6 +455,7 @@ class ConsultationService:
         if saved is None:
             return None
         self.assessments.put(saved.id, saved.version, assessment)
+        self.written.put(saved.id, saved)
         return Snapshot(saved, assessment)
 
     @staticmethod
