@@ -313,3 +313,36 @@ def test_a_red_flag_answer_is_the_reason_given_even_when_the_chances_give_the_sa
     for language in ("en", "fr", "zh"):
         text = triage_because(knowledge, assessment, dict(answers), language)
         assert knowledge.evidence("A_SUICIDAL").question[language] in text
+
+
+def test_a_lay_question_is_still_asked_when_its_clinical_form_got_dont_know(broad: Engine) -> None:
+    # a child's cough: "stridor?" answered "don't know"; the lay form ("does the breathing make unusual noises?")
+    # is a red flag of its own and must still be asked; answered yes or no, the clinical form makes it redundant
+    tables = broad.tables
+    lay, clinical = tables.evidence_index("R_14301"), tables.evidence_index("E_194")
+    assert tables.shadowed_by[lay] == clinical
+    asked: list[str] = []
+    answers = [("E_201", Answer.yes())]
+    while (assessment := broad.assess(3, "M", answers)).next_question is not None and len(answers) < 12:
+        asked.append(assessment.next_question)
+        answers.append((assessment.next_question, Answer.unknown()))
+    assert "E_194" in asked and "R_14301" in asked
+    assert asked.index("E_194") < asked.index("R_14301")
+    noisy = broad.assess(3, "M", [*answers[: asked.index("R_14301") + 1], ("R_14301", Answer.yes())])
+    assert noisy.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    no_stridor = broad.assess(3, "M", [("E_201", Answer.yes()), ("E_194", Answer.no())])
+    assert no_stridor.next_question != "R_14301"
+    answered_no = [("E_201", Answer.yes()), ("E_194", Answer.no())]
+    while (assessment := broad.assess(3, "M", answered_no)).next_question is not None and len(answered_no) < 12:
+        assert assessment.next_question != "R_14301"
+        answered_no.append((assessment.next_question, Answer.unknown()))
+
+
+def test_a_headache_in_someone_taking_a_blood_thinner_is_an_emergency(engine: Engine, broad: Engine) -> None:
+    for model in (engine, broad):
+        assessment = model.assess(
+            82, "F", [("E_53", Answer.yes()), ("E_55", Answer.of("V_25")), ("E_146", Answer.yes())]
+        )
+        assert "headache" in assessment.families
+        assert any(flag.evidence == "E_146" for flag in assessment.triage.red_flags)
+        assert assessment.triage.level.urgency >= TriageLevel.EMERGENCY.urgency

@@ -172,3 +172,48 @@ def test_a_phrase_added_to_the_vocabulary_is_understood_without_code_changes(kno
     parser = TextParser(knowledge, synonyms=[*knowledge.synonyms, added])
     finding = one(parser, "a pyrexial state since Monday", "E_91")
     assert finding.matched == "pyrexial state"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "wrong"),
+    [
+        ("sudden bad pain low down on my right side", "en", "R_11100"),  # not "feeling down"
+        ("I'm on blood thinners", "en", "E_162"),  # not "getting thinner"
+        ("my hearing loss", "en", "E_177"),  # not "loss of feeling"
+        ("he runs every morning", "en", "E_51"),  # not "the runs"
+        ("un plat épicé", "fr", "E_89"),  # not "à plat"
+    ],
+)
+def test_a_word_that_says_nothing_alone_is_not_read_as_the_phrase_it_ends(
+    parser: TextParser, text: str, language: Language, wrong: str
+) -> None:
+    assert wrong not in {f.evidence for f in parser.parse(text, language)}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "evidence"),
+    [
+        ("I've been feeling down for weeks", "en", "R_11100"),
+        ("feeling really down", "en", "R_11100"),
+        ("I felt down all week", "en", "R_11100"),
+        ("loss of feeling in my leg", "en", "E_177"),
+        ("I have the runs", "en", "E_51"),
+        ("je me sens à plat", "fr", "E_89"),
+    ],
+)
+def test_the_whole_phrase_still_finds_its_symptom(
+    parser: TextParser, text: str, language: Language, evidence: str
+) -> None:
+    assert one(parser, text, evidence, language).status == "present"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("I'm on blood thinners", "en"), ("je prends un anticoagulant", "fr"), ("我在吃抗凝药", "zh")],
+)
+def test_a_blood_thinner_is_understood_in_each_language(parser: TextParser, text: str, language: Language) -> None:
+    assert one(parser, text, "E_146", language).status == "present"
+
+
+def test_breathing_that_makes_a_noise_is_understood_in_chinese(parser: TextParser) -> None:
+    assert one(parser, "孩子一直咳，喘气有声音", "R_14301", "zh").status == "present"

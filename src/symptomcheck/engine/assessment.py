@@ -114,12 +114,14 @@ class Engine:
         log_posterior = tables.log_prior_for(age, sex)
         asked = np.zeros((1, tables.n_evidences), dtype=bool)
         present = np.zeros_like(asked)
+        answered = np.zeros_like(asked)  # asked, and not "don't know"
         values = np.zeros((1, tables.p_outcome.shape[0]), dtype=bool)
         likelihoods: list[tuple[str, FloatArray]] = []
         for (code, answer), log_likelihood in zip(answers, all_likelihoods, strict=True):
             e = tables.evidence_index(code)
             log_posterior = log_posterior + log_likelihood
             asked[0, e] = True
+            answered[0, e] = answer.status is not AnswerStatus.UNKNOWN
             present[0, e] = answer.status is AnswerStatus.PRESENT and not self._is_ordinary(e, answer)
             if tables.kinds[e] is not EvidenceKind.BINARY and answer.status is not AnswerStatus.UNKNOWN:
                 chosen = answer.values if answer.status is AnswerStatus.PRESENT else (self._ordinary(e),)
@@ -129,7 +131,7 @@ class Engine:
                 likelihoods.append((code, log_likelihood))
         p = normalise(log_posterior)
         questions_asked = max(len(answers) - 1, 0)
-        eligible = eligible_questions(tables, asked, present, values)
+        eligible = eligible_questions(tables, asked, present, values, answered)
         ages, sexes = np.array([age]), np.array([sex_index(sex)])
         found = active_families(tables.protocol, present, values, ages)
         families = found[0]

@@ -52,13 +52,22 @@ def urgent_information_gain(tables: Tables, p: FloatArray) -> FloatArray:
 
 
 def eligible_questions(
-    tables: Tables, asked: BoolArray, present: BoolArray, values: BoolArray | None = None
+    tables: Tables,
+    asked: BoolArray,
+    present: BoolArray,
+    values: BoolArray | None = None,
+    answered: BoolArray | None = None,
 ) -> BoolArray:
-    """Questions not yet asked whose parent (if any) was answered yes, and not asked already in another form
-    (`Tables.shadowed_by`; with the values answered so far, (N, T), also `Tables.shadows`), shape (N, E)."""
+    """Questions not yet asked whose parent (if any) was answered yes, and not answered already in another form
+    (`Tables.shadowed_by`; with the values answered so far, (N, T), also `Tables.shadows`), shape (N, E).
+
+    `answered` (N, E): the questions answered other than "don't know" (default: every one asked). A person who
+    does not know the clinical form ("stridor: a high-pitched noise when breathing in") is still asked the lay
+    one ("does your breathing make unusual noises?"), which may be the only way a red flag is found."""
     has_parent = tables.parent >= 0
     parent_yes = np.where(has_parent, present[:, np.maximum(tables.parent, 0)], True)
-    shadowed = (tables.shadowed_by >= 0) & asked[:, np.maximum(tables.shadowed_by, 0)]
+    answered = asked if answered is None else answered
+    shadowed = (tables.shadowed_by >= 0) & answered[:, np.maximum(tables.shadowed_by, 0)]
     if values is not None and len(tables.shadow_rows):
         shadowed = shadowed | ((values[:, tables.shadow_rows] @ tables.shadows) > 0)
     result: BoolArray = ~asked & parent_yes & ~shadowed

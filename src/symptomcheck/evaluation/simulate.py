@@ -159,7 +159,8 @@ def simulate(
         if turn == max_turns or len(active) == 0:
             break
         known_values = answers.values[active] & asked[active][:, tables.outcome_evidence]
-        eligible = eligible_questions(tables, asked[active], known_present[active], known_values)
+        answered = asked[active] & ~answers.unknown[active]
+        eligible = eligible_questions(tables, asked[active], known_present[active], known_values, answered)
         focused = focus(
             tables.protocol, p, known_present[active], known_values, ages[active], sexes[active], relevant_mass
         )

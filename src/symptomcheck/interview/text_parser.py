@@ -80,6 +80,11 @@ _COMMON = _set(
     "enfant maman papa mange manger dormir boire marche marcher avoir était etait quelque chose comme tres mieux "
     "moins pire plus autre aussi"
 )
+# words that say no symptom alone: a phrase reduced to one of them by the stop words above ("feeling down",
+# "loss of feeling", "the runs", "à plat") matches only as a whole, so "low down on my right side" is not low mood
+_NOT_ALONE = _set("down edge loss runs bug altered electric heavier thinner plat cran bois boit frappe louche")
+# forms of one word for that check: "I felt down", "she feels hot"
+_SAME_WORD = {"feeling": "feel", "feels": "feel", "felt": "feel", "je": "j", "m": "me"}
 _ZH_FILLER = frozenset({
     "很", "有点", "有点儿", "有些", "一点", "一点儿", "非常", "特别", "好", "太", "比较", "挺", "十分", "超级", "老",
     "总", "了", "的", "得", "地", "着", "过", "啊", "呀", "吧", "呢", "嘛", "哦", "我", "我的", "自己", "感觉",
@@ -124,6 +129,7 @@ def fold(text: str) -> str:
 class _Phrase:
     words: tuple[str, ...]
     synonym: Synonym
+    whole: tuple[str, ...] = ()  # when set, the text must say these words in a row (see _NOT_ALONE)
 
 
 @dataclass(slots=True)
@@ -179,7 +185,8 @@ class TextParser:
                 words = tuple(folded)  # "pas bien" is a phrase of its own, not the negation "pas"
             if not words:
                 continue
-            vocabulary.by_first.setdefault(words[0], []).append(_Phrase(words, synonym))
+            whole = tuple(folded) if len(words) == 1 < len(folded) and words[0] in _NOT_ALONE else ()
+            vocabulary.by_first.setdefault(words[0], []).append(_Phrase(words, synonym, whole))
             vocabulary.vocabulary.update(words)
         for vocabulary in self._latin.values():
             for word in vocabulary.vocabulary:
@@ -261,6 +268,8 @@ class TextParser:
                         continue
                     positions, exact = matched
                     begin, last = content[positions[0]], content[positions[-1]]
+                    if phrase.whole and not _said_whole(phrase, words, begin):
+                        continue
                     occupied = frozenset(content[p] for p in positions)
                     matches.append(
                         _Match(phrase.synonym, begin, last, words[begin].start, words[last].end, occupied,
@@ -440,6 +449,26 @@ class TextParser:
                         synonym.phrase, synonym.values)
             )  # fmt: skip
         return findings
+
+
+def _said_whole(phrase: _Phrase, words: list[_Word], at: int) -> bool:
+    """Whether the text says the other words of `phrase.whole` around its content word (word `at`): in order, in
+    the same clause, at most one other word between two of them ("feeling really down", "I felt down")."""
+    middle = phrase.whole.index(phrase.words[0])
+    clause = words[at].clause
+    for wanted, step in ((phrase.whole[middle + 1 :], 1), (phrase.whole[:middle][::-1], -1)):
+        position = at
+        for word in wanted:
+            for skip in (1, 2):
+                near = position + step * skip
+                if not 0 <= near < len(words) or words[near].clause != clause:
+                    return False
+                if _SAME_WORD.get(words[near].text, words[near].text) == _SAME_WORD.get(word, word):
+                    position = near
+                    break
+            else:
+                return False
+    return True
 
 
 def _blocked(match: _Match, other: _Match) -> bool:
