@@ -346,3 +346,28 @@ def test_a_headache_in_someone_taking_a_blood_thinner_is_an_emergency(engine: En
         assert "headache" in assessment.families
         assert any(flag.evidence == "E_146" for flag in assessment.triage.red_flags)
         assert assessment.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [("E_173", Answer.yes()), ("E_50", Answer.yes())],  # heartburn with a cold sweat
+        [("E_173", Answer.yes()), ("E_53", Answer.yes()), ("E_57", Answer.of("V_121"))],  # spreading to the jaw
+    ],
+)
+def test_indigestion_with_the_signs_of_a_heart_attack_calls_an_ambulance_from_thirty(
+    engine: Engine, broad: Engine, answers: list[tuple[str, Answer]]
+) -> None:
+    for model in (engine, broad):
+        older = model.assess(62, "F", answers)
+        assert "heartburn_indigestion" in older.families
+        assert any(flag.family == "heartburn_indigestion" for flag in older.triage.red_flags)
+        assert older.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+        younger = model.assess(22, "F", answers)
+        assert not any(flag.family == "heartburn_indigestion" for flag in younger.triage.red_flags)
+
+
+def test_belly_pain_with_fainting_calls_an_ambulance(broad: Engine) -> None:
+    assessment = broad.assess(28, "F", [("E_53", Answer.yes()), ("E_55", Answer.of("V_88")), ("E_159", Answer.yes())])
+    assert "abdominal_pain" in assessment.families
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
