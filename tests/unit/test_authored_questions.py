@@ -12,6 +12,8 @@ import pytest
 
 from symptomcheck.engine.answers import Answer
 from symptomcheck.engine.assessment import Engine
+from symptomcheck.engine.tables import compile_tables
+from symptomcheck.evaluation.simulate import derived_answers
 from symptomcheck.knowledge import (
     DATA_DIR,
     MAX_CODE_LENGTH,
@@ -26,6 +28,7 @@ from symptomcheck.model.authored import with_authored
 from symptomcheck.model.broad import PROVENANCE
 from symptomcheck.model.demographics import AGE_BAND_STARTS
 from symptomcheck.model.fit import ABSENT, PRESENT
+from symptomcheck.patients import Patient
 
 
 def _copy_with(tmp_path: Path, name: str, append: str) -> Path:
@@ -143,8 +146,21 @@ def broad(knowledge: KnowledgeBase) -> Engine:
         (45, "R_19050", "A_SADDLE_NUMB", TriageLevel.EMERGENCY),  # back pain: cauda equina syndrome
         (3, "E_211", "A_GREEN_VOMIT", TriageLevel.EMERGENCY),  # a vomiting child: a blocked or twisted bowel
         (70, "R_19200", "A_COLD_LIMB", TriageLevel.EMERGENCY_AMBULANCE),  # leg pain: a blocked artery
+        (17, "R_14300", "A_SENTENCES", TriageLevel.EMERGENCY_AMBULANCE),  # breathless: acute severe asthma
+        (60, "E_201", "A_SENTENCES", TriageLevel.EMERGENCY_AMBULANCE),  # a cough: a COPD flare
+        (6, "E_201", "A_SENTENCES", TriageLevel.EMERGENCY_AMBULANCE),  # a child's cough: severe distress
     ],
-    ids=["fever", "fever in a child", "rash", "back pain", "vomiting child", "leg pain"],
+    ids=[
+        "fever",
+        "fever in a child",
+        "rash",
+        "back pain",
+        "vomiting child",
+        "leg pain",
+        "breathlessness",
+        "cough",
+        "cough in a child",
+    ],
 )
 def test_an_authored_red_flag_is_asked_first_in_its_family_and_sets_its_level(
     broad: Engine, knowledge: KnowledgeBase, age: int, complaint: str, flag: str, level: TriageLevel
@@ -183,3 +199,24 @@ def test_a_model_whose_codes_differ_has_another_version() -> None:
     assert renamed.version != model.version
     copied = replace(model, conditions=tuple(model.conditions), p_outcome_=model.p_outcome_.copy())
     assert copied.version == model.version  # the same codes and numbers: the same version
+
+
+@pytest.mark.parametrize("named", ["R_14300", "E_55", "E_9999"])  # a reason, a question with values, unknown
+def test_narrower_than_must_name_a_ddxplus_yes_no_question(tmp_path: Path, named: str) -> None:
+    row = f'A_NEW,0.1,"A reason.",New?,Nouveau ?,新？,{named}\n'
+    with pytest.raises(KnowledgeError, match="narrower_than"):
+        load_knowledge(_copy_with(tmp_path, QUESTIONS_FILE, row))
+
+
+def test_a_ddxplus_patient_answers_a_narrower_authored_question_dont_know_with_its_broader_finding_else_no(
+    knowledge: KnowledgeBase,
+) -> None:
+    question = next(q for q in knowledge.authored if q.evidence == "A_SENTENCES")
+    assert question.narrower_than == "E_66"
+    tables = compile_tables(load_model(SHIPPED_MODEL), knowledge)
+    breathless = Patient(60, "M", "Pneumonia", "E_66", frozenset({"E_66"}), {}, ())
+    coughing = Patient(60, "M", "Bronchitis", "E_201", frozenset({"E_201"}), {}, ())
+    derived = derived_answers(knowledge, tables, [breathless, coughing])
+    e = tables.evidence_index("A_SENTENCES")
+    assert derived[0, e] == -1  # breathless: the record cannot tell how much
+    assert derived[1, e] == 0  # no breathlessness at all: no

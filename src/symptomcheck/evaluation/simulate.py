@@ -47,8 +47,17 @@ def derived_answers(knowledge: KnowledgeBase, tables: Tables, patients: Sequence
     A DDXPlus patient is a closed world: it has the findings of its record and no other. So a reason is
     present when the DDXPlus finding it is mapped to is present and the reason is the same or broader; the
     patient cannot tell when that finding is present but the reason is narrower or only related; otherwise
-    the reason is absent. Evidences of the record itself get 0 (their answers come from the record)."""
+    the reason is absent. An authored question narrower than a DDXPlus finding (`narrower_than`: too breathless
+    to finish a sentence, of significant breathlessness) is answered the same way: "don't know" when that
+    finding is present, else no. Evidences of the record itself get 0 (their answers come from the record)."""
     result = np.zeros((len(patients), tables.n_evidences), dtype=np.int8)
+    for question in knowledge.authored:
+        if question.narrower_than is None or question.evidence not in tables.evidences:
+            continue
+        e = tables.evidences.index(question.evidence)
+        for n, patient in enumerate(patients):
+            if question.narrower_than in patient.present:
+                result[n, e] = -1
     for mapping in knowledge.catalogue.reasons:
         if mapping.relation == "same" or mapping.evidence not in tables.evidences:
             continue

@@ -5,7 +5,10 @@ DDXPlus or by the symptom module of the visit records whether they have thoughts
 question is written here with its likelihoods, from its meaning and the clinical literature, each with its
 reason (files in `data/vocabulary/`):
 - `authored.csv`: one row per question: its evidence id (`A_` and a name), the three-language question,
-  `default_yes` (how often a person consulting for anything would answer yes) and the reason for it;
+  `default_yes` (how often a person consulting for anything would answer yes) and the reason for it, and
+  `narrower_than`, optionally: the DDXPlus yes/no evidence it is a narrower form of (too breathless to finish a
+  sentence: significant breathlessness), which tells how a DDXPlus patient, whose record holds only DDXPlus's
+  findings, answers it (`evaluation.simulate.derived_answers`);
 - `authored_likelihoods.csv`: the conditions for which the answer is more (or less) often yes than the
   default: `p_yes` and the reason.
 
@@ -37,6 +40,7 @@ class AuthoredQuestion:
     reason: str
     p_yes: Mapping[str, float]  # condition -> P(yes | condition), where it differs from the default
     reasons: Mapping[str, str]  # condition -> why
+    narrower_than: str | None = None  # the DDXPlus yes/no evidence this question is a narrower form of
 
     def likelihood(self, condition: str) -> float:
         return self.p_yes.get(condition, self.default_yes)
@@ -53,9 +57,10 @@ def _probability(text: str, file: str, where: str) -> float:
 
 
 def load_authored(
-    directory: Path, conditions: frozenset[str], taken: frozenset[str]
+    directory: Path, conditions: frozenset[str], taken: frozenset[str], yes_no: frozenset[str] = frozenset()
 ) -> tuple[tuple[AuthoredQuestion, ...], tuple[Evidence, ...]]:
-    """The authored questions and their evidences; `taken`: the evidence codes already defined."""
+    """The authored questions and their evidences; `taken`: the evidence codes already defined; `yes_no`: the
+    DDXPlus yes/no evidences (what `narrower_than` may name)."""
     rows = read_csv(
         directory,
         QUESTIONS_FILE,
@@ -63,6 +68,7 @@ def load_authored(
     )
     evidences: dict[str, Evidence] = {}
     defaults: dict[str, tuple[float, str]] = {}
+    narrower: dict[str, str | None] = {}
     for row in rows:
         code = row["evidence_id"]
         where = f"question {code!r}"
@@ -76,6 +82,11 @@ def load_authored(
         if not row["reason"]:
             raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: the reason for its default is missing")
         defaults[code] = (_probability(row["default_yes"], QUESTIONS_FILE, where), row["reason"])
+        narrower[code] = row.get("narrower_than") or None
+        if narrower[code] is not None and narrower[code] not in yes_no:
+            raise KnowledgeError(
+                f"{QUESTIONS_FILE}: {where}: narrower_than {narrower[code]!r} is not a DDXPlus yes/no evidence"
+            )
         question = lay_texts(row, "question", QUESTIONS_FILE, where)
         evidences[code] = Evidence(code=code, kind=EvidenceKind.BINARY, is_antecedent=False, question=question)
     p_yes: dict[str, dict[str, float]] = {code: {} for code in evidences}
@@ -94,6 +105,7 @@ def load_authored(
         p_yes[code][condition] = _probability(row["p_yes"], LIKELIHOODS_FILE, where)
         why[code][condition] = row["reason"]
     questions = tuple(
-        AuthoredQuestion(code, defaults[code][0], defaults[code][1], p_yes[code], why[code]) for code in evidences
+        AuthoredQuestion(code, defaults[code][0], defaults[code][1], p_yes[code], why[code], narrower[code])
+        for code in evidences
     )
     return questions, tuple(evidences.values())

@@ -133,7 +133,10 @@ def _load(directory: Path) -> KnowledgeBase:
     conditions = (*conditions, *catalogue_conditions)
     evidences = (*evidences, *reason_evidences)
     authored, authored_evidences = load_authored(
-        directory, frozenset(c.code for c in conditions), frozenset(e.code for e in evidences)
+        directory,
+        frozenset(c.code for c in conditions),
+        frozenset(e.code for e in evidences),
+        frozenset(e.code for e in evidences if e.kind is EvidenceKind.BINARY) - {e.code for e in reason_evidences},
     )
     evidences = (*evidences, *authored_evidences)
     thresholds = _triage_thresholds(directory)
