@@ -83,7 +83,7 @@ _COMMON = _set(
 # words that say no symptom alone: a phrase reduced to one of them by the stop words above ("feeling down",
 # "loss of feeling", "the runs", "à plat") matches only as a whole, so "low down on my right side" is not low mood
 _NOT_ALONE = _set("down edge loss runs bug altered electric heavier thinner plat cran bois boit frappe louche")
-# forms of one word for that check: "I felt down", "she feels hot"
+# forms of one word for that check: "I felt down", "she feels down"
 _SAME_WORD = {"feeling": "feel", "feels": "feel", "felt": "feel", "je": "j", "m": "me"}
 _ZH_FILLER = frozenset({
     "很", "有点", "有点儿", "有些", "一点", "一点儿", "非常", "特别", "好", "太", "比较", "挺", "十分", "超级", "老",
@@ -129,7 +129,7 @@ def fold(text: str) -> str:
 class _Phrase:
     words: tuple[str, ...]
     synonym: Synonym
-    whole: tuple[str, ...] = ()  # when set, the text must say these words in a row (see _NOT_ALONE)
+    whole: tuple[str, ...] = ()  # when set, the text must say these words around its one content word (_said_whole)
 
 
 @dataclass(slots=True)
