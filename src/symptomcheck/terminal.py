@@ -101,7 +101,7 @@ class TerminalConsultation:
         self.subject = self._subject()
         age = self._age()
         sex = self._sex()
-        complaint, said = self._complaint()
+        complaint, said = self._complaint(age)
         return start(self.engine, age, sex, self.language, complaint, said, self.subject)
 
     def _subject(self) -> Subject:
@@ -129,7 +129,7 @@ class TerminalConsultation:
                 return sex
             self.console.print(self.t("sex_invalid"), style="red")
 
-    def _complaint(self) -> tuple[str, tuple[Turn, ...]]:
+    def _complaint(self, age: int) -> tuple[str, tuple[Turn, ...]]:
         """The complaint and what else was said with it, confirmed by number.
 
         The first choice is what the words state (its other findings listed under it, answered with it), then
@@ -140,7 +140,7 @@ class TerminalConsultation:
         parser = TextParser(self.knowledge)
         text = self.ask(self.t("complaint_prompt"))
         while True:
-            found = parser.parse(text, self.language)
+            found = parser.parse(text, self.language, age)
             stated = next((f.evidence for f in found if f.present and f.evidence in starters), None)
             said = said_with(self.engine, stated, found) if stated is not None else ()
             options = [stated] if stated is not None else []

@@ -149,6 +149,9 @@ def broad(knowledge: KnowledgeBase) -> Engine:
         (17, "R_14300", "A_SENTENCES", TriageLevel.EMERGENCY_AMBULANCE),  # breathless: acute severe asthma
         (60, "E_201", "A_SENTENCES", TriageLevel.EMERGENCY_AMBULANCE),  # a cough: a COPD flare
         (6, "E_201", "A_SENTENCES", TriageLevel.EMERGENCY_AMBULANCE),  # a child's cough: severe distress
+        (3, "E_201", "A_BLUE_LIPS", TriageLevel.EMERGENCY_AMBULANCE),  # a coughing child turning blue
+        (0, "R_10800", "A_BLUE_LIPS", TriageLevel.EMERGENCY_AMBULANCE),  # an unwell baby turning blue
+        (7, "A_HEAD_INJURY", "E_39", TriageLevel.EMERGENCY_AMBULANCE),  # a knock to the head, then drowsy
     ],
     ids=[
         "fever",
@@ -160,6 +163,9 @@ def broad(knowledge: KnowledgeBase) -> Engine:
         "breathlessness",
         "cough",
         "cough in a child",
+        "blue lips in a coughing child",
+        "blue lips in a baby",
+        "drowsy after a knock to the head",
     ],
 )
 def test_an_authored_red_flag_is_asked_first_in_its_family_and_sets_its_level(

@@ -30,10 +30,13 @@ def counts(knowledge: KnowledgeBase) -> VisitCounts:
     return result
 
 
+def model_ddxplus(knowledge: KnowledgeBase) -> Model:
+    return prepare_model([PATIENTS], knowledge.ddxplus(), DEFAULT_SETTINGS, statistics=STATISTICS).model
+
+
 @pytest.fixture(scope="module")
 def model(knowledge: KnowledgeBase, counts: VisitCounts) -> Model:
-    ddxplus = prepare_model([PATIENTS], knowledge.ddxplus(), DEFAULT_SETTINGS, statistics=STATISTICS).model
-    return broad_model(ddxplus, counts, {"min_visits": 5})
+    return broad_model(model_ddxplus(knowledge), counts, {"min_visits": 5})
 
 
 def test_the_broad_model_covers_every_condition_and_evidence(knowledge: KnowledgeBase, model: Model) -> None:
@@ -50,10 +53,11 @@ def test_no_likelihood_is_zero_or_one_and_each_question_sums_to_one(model: Model
     assert present.min() > 0 and present.max() < 1
 
 
-def test_every_cell_says_where_it_comes_from(model: Model) -> None:
+def test_every_cell_says_where_it_comes_from(knowledge: KnowledgeBase, model: Model) -> None:
     assert model.provenance_ is not None
     ddx_d = [model.conditions.index(c) for c in model.differential_conditions]
-    rows = [model.rows(model.evidences.index(e)) for e in model.differential_evidences]
+    reasons = {r.evidence for r in knowledge.catalogue.reasons}
+    rows = [model.rows(model.evidences.index(e)) for e in model.differential_evidences if e not in reasons]
     ddx_t = np.concatenate([np.arange(r.start, r.stop) for r in rows])
     assert np.all(model.provenance_[np.ix_(ddx_t, ddx_d)] == PROVENANCE["ddxplus"])
     assert (model.provenance_ == PROVENANCE["visits"]).any()
@@ -71,6 +75,30 @@ def test_not_in_the_catalogue_keeps_its_own_prior(model: Model) -> None:
     assert model.p_prior_[other] >= BROAD_SETTINGS["open_world_prior"]
     assert model.p_prior_.sum() == pytest.approx(1.0)
     assert model.p_prior_.min() > 0
+
+
+def test_the_records_weight_blends_a_shared_reason_of_a_ddxplus_condition_the_records_show(
+    knowledge: KnowledgeBase, counts: VisitCounts, model: Model
+) -> None:
+    assert model.provenance_ is not None
+    fever = model.rows(model.evidences.index("E_91")).start + 1  # a reason for visit and a DDXPlus finding
+    visits = {c: counts.visits[:, counts.conditions.index(c)].sum() for c in model.differential_conditions}
+    shown = [model.conditions.index(c) for c, n in visits.items() if n >= 5]
+    unseen = [model.conditions.index(c) for c, n in visits.items() if n < 5]
+    assert shown and unseen
+    assert np.all(model.provenance_[fever, shown] == PROVENANCE["ddxplus"])  # the shipped setting: DDXPlus alone
+    ddxplus = model_ddxplus(knowledge)
+    records = broad_model(ddxplus, counts, {"min_visits": 5, "records_weight": 1})
+    half = broad_model(ddxplus, counts, {"min_visits": 5, "records_weight": 0.5})
+    assert records.provenance_ is not None and half.provenance_ is not None
+    assert np.all(records.provenance_[fever, shown] == PROVENANCE["visits"])
+    assert np.all(half.provenance_[fever, shown] == PROVENANCE["derived"])
+    assert np.all(half.provenance_[fever, unseen] == model.provenance_[fever, unseen])
+    # the blend lies between the two sources (their geometric mean, before the floors)
+    low = np.minimum(model.p_outcome_[fever, shown], records.p_outcome_[fever, shown])
+    high = np.maximum(model.p_outcome_[fever, shown], records.p_outcome_[fever, shown])
+    assert np.all((low - 1e-9 <= half.p_outcome_[fever, shown]) & (half.p_outcome_[fever, shown] <= high + 1e-9))
+    assert not np.allclose(low, high)
 
 
 def test_a_reason_tells_the_conditions_the_records_tie_it_to(model: Model) -> None:

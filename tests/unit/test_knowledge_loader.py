@@ -480,6 +480,23 @@ def test_a_malformed_synonym_is_refused_naming_its_line(knowledge_dir: Path, row
         load_knowledge(knowledge_dir)
 
 
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("E_999,3,R_10801,a reason", "unknown evidence 'E_999'"),
+        ("R_11303,3,E_55,a reason", "E_55 is not a yes/no question"),
+        ("R_11303,30,R_10801,a reason", "max_age '30' must be a whole number of years from 0 to 17"),
+        ("R_11303,3,R_10801,", "the reason is empty"),
+        ("R_11303,3,R_11303,a reason", "R_11303 needs one reading, as another evidence"),
+    ],
+)
+def test_a_malformed_age_reading_is_refused_naming_its_line(knowledge_dir: Path, row: str, problem: str) -> None:
+    path = knowledge_dir / "texts" / "age_readings.csv"
+    path.write_text("evidence,max_age,reads_as,reason\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"texts/age_readings.csv: line 2: " + re.escape(problem)):
+        load_knowledge(knowledge_dir)
+
+
 def test_a_second_synonyms_file_joins_the_vocabulary_without_code_changes(knowledge_dir: Path) -> None:
     _append_synonym(knowledge_dir, "E_91,en,pyrexial state,", name="synonyms_visits.csv")
     loaded = load_knowledge(knowledge_dir)

@@ -371,3 +371,82 @@ def test_belly_pain_with_fainting_calls_an_ambulance(broad: Engine) -> None:
     assessment = broad.assess(28, "F", [("E_53", Answer.yes()), ("E_55", Answer.of("V_88")), ("E_159", Answer.yes())])
     assert "abdominal_pain" in assessment.families
     assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+
+
+def test_a_blow_to_the_head_asks_the_signs_of_bleeding_in_the_skull_first(
+    broad: Engine, knowledge: KnowledgeBase
+) -> None:
+    answers = [("A_HEAD_INJURY", Answer.yes())]
+    asked = []
+    while (question := broad.assess(5, "F", answers).next_question) not in (None, "E_53"):
+        asked.append(question)
+        answers.append((question, Answer.no()))
+    assert {"E_39", "E_211", "E_159", "E_146"} <= set(asked)
+    assert "head_injury" in broad.assess(5, "F", answers).families
+
+
+@pytest.mark.parametrize(
+    ("age", "sign", "level"),
+    [
+        (5, "E_211", TriageLevel.EMERGENCY),  # vomiting since the knock
+        (80, "E_146", TriageLevel.EMERGENCY),  # on a blood thinner
+        (30, "E_159", TriageLevel.EMERGENCY),  # knocked out
+        (70, "E_39", TriageLevel.EMERGENCY_AMBULANCE),  # confused or drowsy
+        (25, "E_52", TriageLevel.EMERGENCY_AMBULANCE),  # double vision
+    ],
+    ids=["vomiting", "blood thinner", "knocked out", "confusion", "double vision"],
+)
+def test_a_blow_to_the_head_with_a_sign_of_brain_injury_is_an_emergency(
+    broad: Engine, age: int, sign: str, level: TriageLevel
+) -> None:
+    assessment = broad.assess(age, "M", [("A_HEAD_INJURY", Answer.yes()), (sign, Answer.yes())])
+    assert sign in {flag.evidence for flag in assessment.triage.red_flags}
+    assert assessment.triage.level.urgency >= level.urgency
+
+
+def test_a_baby_who_hit_their_head_is_seen_the_same_day_and_an_adult_without_signs_raises_no_red_flag(
+    broad: Engine,
+) -> None:
+    baby = broad.assess(0, "M", [("A_HEAD_INJURY", Answer.yes())])
+    assert "A_HEAD_INJURY" in {flag.evidence for flag in baby.triage.red_flags}
+    assert baby.triage.level.urgency >= TriageLevel.CONSULTATION_24.urgency
+    signs = ("E_39", "E_211", "E_159", "E_146", "E_52", "E_176")
+    adult = broad.assess(30, "F", [("A_HEAD_INJURY", Answer.yes()), *((s, Answer.no()) for s in signs)])
+    assert not adult.triage.red_flags
+    assert adult.triage.level is not TriageLevel.EMERGENCY_AMBULANCE  # what remains is the chance of a concussion
+
+
+def test_confusion_after_a_blow_to_the_head_calls_an_ambulance(broad: Engine) -> None:
+    assessment = broad.assess(84, "F", [("E_39", Answer.yes()), ("A_HEAD_INJURY", Answer.yes())])
+    assert "confusion" in assessment.families
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+
+
+def test_a_cold_pale_painful_limb_calls_an_ambulance_whatever_the_complaint(broad: Engine) -> None:
+    assessment = broad.assess(78, "F", [("A_COLD_LIMB", Answer.yes()), ("E_53", Answer.yes())])
+    assert "A_COLD_LIMB" in {flag.evidence for flag in assessment.triage.red_flags}
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+
+
+def test_a_crying_baby_with_blood_in_the_stool_goes_to_an_emergency_department(broad: Engine) -> None:
+    crying = broad.assess(0, "F", [("R_10801", Answer.yes()), ("E_179", Answer.yes())])
+    assert "baby_crying" in crying.families
+    assert crying.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    # blood in a baby's stool without bouts of crying is most often a milk allergy or a fissure
+    unwell = broad.assess(0, "F", [("R_10803", Answer.yes()), ("E_179", Answer.yes())])
+    assert "baby_crying" not in unwell.families
+    assert TriageLevel.EMERGENCY not in {flag.level for flag in unwell.triage.red_flags}
+
+
+@pytest.mark.parametrize(("first", "second"), [("E_39", "E_91"), ("E_91", "E_39")], ids=["confused", "feverish"])
+def test_confusion_with_fever_calls_an_ambulance_whichever_was_said_first(
+    broad: Engine, first: str, second: str
+) -> None:
+    assessment = broad.assess(84, "M", [(first, Answer.yes()), (second, Answer.yes())])
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+
+
+def test_blue_lips_call_an_ambulance_whatever_the_complaint(broad: Engine) -> None:
+    assessment = broad.assess(40, "F", [("E_201", Answer.yes()), ("A_BLUE_LIPS", Answer.yes())])
+    assert "A_BLUE_LIPS" in {flag.evidence for flag in assessment.triage.red_flags}
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE

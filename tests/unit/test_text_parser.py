@@ -18,9 +18,9 @@ def pairs(parser: TextParser, text: str, language: Language = "en") -> set[tuple
     return {(f.evidence, f.status) for f in parser.parse(text, language)}
 
 
-def one(parser: TextParser, text: str, evidence: str, language: Language = "en") -> Finding:
-    found = [f for f in parser.parse(text, language) if f.evidence == evidence]
-    assert len(found) == 1, (text, parser.parse(text, language))
+def one(parser: TextParser, text: str, evidence: str, language: Language = "en", age: int | None = None) -> Finding:
+    found = [f for f in parser.parse(text, language, age) if f.evidence == evidence]
+    assert len(found) == 1, (text, parser.parse(text, language, age))
     return found[0]
 
 
@@ -182,6 +182,7 @@ def test_a_phrase_added_to_the_vocabulary_is_understood_without_code_changes(kno
         ("my hearing loss", "en", "E_177"),  # not "loss of feeling"
         ("he runs every morning", "en", "E_51"),  # not "the runs"
         ("un plat épicé", "fr", "E_89"),  # not "à plat"
+        ("my foot suddenly went cold and white", "en", "E_181"),  # not "a cold"
     ],
 )
 def test_a_word_that_says_nothing_alone_is_not_read_as_the_phrase_it_ends(
@@ -199,6 +200,7 @@ def test_a_word_that_says_nothing_alone_is_not_read_as_the_phrase_it_ends(
         ("loss of feeling in my leg", "en", "E_177"),
         ("I have the runs", "en", "E_51"),
         ("je me sens à plat", "fr", "E_89"),
+        ("I think I have a cold", "en", "E_181"),
     ],
 )
 def test_the_whole_phrase_still_finds_its_symptom(
@@ -217,3 +219,56 @@ def test_a_blood_thinner_is_understood_in_each_language(parser: TextParser, text
 
 def test_breathing_that_makes_a_noise_is_understood_in_chinese(parser: TextParser) -> None:
     assert one(parser, "孩子一直咳，喘气有声音", "R_14301", "zh").status == "present"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("the whites of my eyes are yellow", "en"),
+        ("his eyes are yellow", "en"),
+        ("j'ai les yeux jaunes", "fr"),
+        ("宝宝出生5天，脸和眼白都有点发黄", "zh"),
+    ],
+)
+def test_yellow_eyes_are_read_as_jaundice_not_as_an_eye_problem(
+    parser: TextParser, text: str, language: Language
+) -> None:
+    found = {f.evidence for f in parser.parse(text, language)}
+    assert "R_16102" in found
+    assert "R_13301" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "evidence"),
+    [
+        ("my foot suddenly went cold and white", "en", "A_COLD_LIMB"),
+        ("my leg is cold and pale", "en", "A_COLD_LIMB"),
+        ("mon pied est devenu froid et blanc", "fr", "A_COLD_LIMB"),
+        ("脚冰凉发白，很疼", "zh", "A_COLD_LIMB"),
+        ("I fell and hit my head yesterday", "en", "A_HEAD_INJURY"),
+        ("he banged his head on the table", "en", "A_HEAD_INJURY"),
+        ("ma fille est tombée du toboggan sur la tête", "fr", "A_HEAD_INJURY"),
+        ("je me suis cogné la tête", "fr", "A_HEAD_INJURY"),
+        ("孩子从床上摔下来，摔到头了", "zh", "A_HEAD_INJURY"),
+        ("his lips are blue", "en", "A_BLUE_LIPS"),
+        ("elle fait des pauses et ses lèvres deviennent bleues", "fr", "A_BLUE_LIPS"),
+        ("孩子嘴唇发紫", "zh", "A_BLUE_LIPS"),
+    ],
+)
+def test_a_sign_asked_as_a_red_flag_is_understood_in_each_language(
+    parser: TextParser, text: str, language: Language, evidence: str
+) -> None:
+    assert one(parser, text, evidence, language).status == "present"
+
+
+def test_blue_lips_are_not_read_as_bruises(parser: TextParser) -> None:
+    assert "E_178" not in {f.evidence for f in parser.parse("ses lèvres deviennent bleues", "fr")}
+    assert one(parser, "j'ai des bleus partout", "E_178", "fr").status == "present"
+
+
+def test_words_said_of_a_young_child_mean_what_they_mean_at_that_age(parser: TextParser) -> None:
+    text = "she keeps having screaming fits and pulls her legs up"
+    assert one(parser, text, "R_10801", "en", 0).status == "present"  # a baby crying much more than usual
+    assert "R_11303" not in {f.evidence for f in parser.parse(text, "en", 0)}
+    assert one(parser, text, "R_11303", "en", 30).status == "present"  # an adult's emotional outbursts
+    assert one(parser, text, "R_11303", "en").status == "present"  # age unknown: the words as they are

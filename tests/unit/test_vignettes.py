@@ -65,6 +65,18 @@ def test_a_categorical_value_is_the_answer_and_implies_its_parent(
     assert vignette.answer_to("E_54") == Answer.unknown()  # present, but which kind of pain is not said
 
 
+def test_an_authored_question_is_given_by_its_code_like_any_other(
+    tmp_path: Path, knowledge: KnowledgeBase, parser: TextParser
+) -> None:
+    record = {**EXAMPLE, "present": ["E_53", "A_COLD_LIMB"], "absent": ["A_NONBLANCH_RASH", "E_91"]}
+    (vignette,) = load_vignettes(write(tmp_path / "v.jsonl", record), knowledge, parser)
+    assert vignette.answer_to("A_COLD_LIMB") == Answer.yes()
+    assert vignette.answer_to("A_NONBLANCH_RASH") == Answer.no()
+    unknown = {**EXAMPLE, "present": ["A_NO_SUCH_QUESTION"]}
+    with pytest.raises(VignetteError, match="unknown evidence 'A_NO_SUCH_QUESTION'"):
+        load_vignettes(write(tmp_path / "bad.jsonl", unknown), knowledge, parser)
+
+
 BAD_LINES = [
     ("{not json", "not valid JSON"),
     ("[1, 2]", "one JSON object"),

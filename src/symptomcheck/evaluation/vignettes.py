@@ -40,7 +40,7 @@ FIELDS = (
     "triage_reason", "family",
 )  # fmt: skip
 REQUIRED = tuple(f for f in FIELDS if f != "absent")
-_CODE = re.compile(r"^[A-Z]_\d+(:.*)?$")
+_CODE = re.compile(r"^[A-Z]_(?:\d+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)(:.*)?$")  # E_91, R_16500, A_COLD_LIMB, E_55:V_29
 LEVELS = ", ".join(level.value for level in TriageLevel)
 
 
@@ -144,14 +144,14 @@ class _Reader:
         present: dict[str, list[str]] = {}
         absent: set[str] = set()
         for item in _strings(record, "present", allow_empty=False):
-            for code, status, values in self._finding(item, language, "present"):
+            for code, status, values in self._finding(item, language, "present", age):
                 if status == "present":
                     given = present.setdefault(code, [])
                     given += [v for v in values if v not in given]
                 else:
                     absent.add(code)
         for item in _strings(record, "absent", allow_empty=True) if "absent" in record else []:
-            for code, _, _ in self._finding(item, language, "absent"):
+            for code, _, _ in self._finding(item, language, "absent", age):
                 absent.add(code)
         for code in list(present):  # a present follow-up (where the pain is) says its parent (pain) is present
             parent = self.knowledge.evidence(code).parent
@@ -227,7 +227,7 @@ class _Reader:
                 "(E_* from release_evidences.json, R_* from vocabulary/reasons.csv, A_* from vocabulary/authored.csv)"
             )
 
-    def _finding(self, item: str, language: Language, side: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    def _finding(self, item: str, language: Language, side: str, age: int) -> list[tuple[str, str, tuple[str, ...]]]:
         """(evidence, status, values) of one item of `present` or `absent`."""
         item = item.strip()
         if _is_code(item):
@@ -249,7 +249,7 @@ class _Reader:
             if side == "absent" and evidence.kind is not EvidenceKind.BINARY and evidence.default is None:
                 raise ValueError(f"{code} has no ordinary answer to stand for 'no'; leave it out")
             return [(code, side, ())]
-        found: list[Finding] = self.parser.parse(item, language)
+        found: list[Finding] = self.parser.parse(item, language, age)
         if not found:
             raise ValueError(
                 f"{side} phrase {item!r} is understood as no finding; say it otherwise or give an evidence code "
@@ -334,7 +334,7 @@ class VignetteRunner:
             found = [Finding(code, "present", 0, 0, code, code) for code in vignette.complaint]
             starter = next((f.evidence for f in found if f.evidence in self.starters), None)
         else:
-            found = self.parser.parse(vignette.complaint, vignette.language)
+            found = self.parser.parse(vignette.complaint, vignette.language, vignette.age)
             starter = next((f.evidence for f in found if f.present and f.evidence in self.starters), None)
             if starter is None:
                 matches = self.search.search(vignette.complaint)

@@ -82,7 +82,7 @@ _COMMON = _set(
 )
 # words that say no symptom alone: a phrase reduced to one of them by the stop words above ("feeling down",
 # "loss of feeling", "the runs", "à plat") matches only as a whole, so "low down on my right side" is not low mood
-_NOT_ALONE = _set("down edge loss runs bug altered electric heavier thinner plat cran bois boit frappe louche")
+_NOT_ALONE = _set("down edge loss runs bug altered electric heavier thinner cold plat cran bois boit frappe louche")
 # forms of one word for that check: "I felt down", "she feels down"
 _SAME_WORD = {"feeling": "feel", "feels": "feel", "felt": "feel", "je": "j", "m": "me"}
 _ZH_FILLER = frozenset({
@@ -198,11 +198,12 @@ class TextParser:
 
     # -- the public entry --------------------------------------------------------------------------------------
 
-    def parse(self, text: str, language: Language | None = None) -> list[Finding]:
+    def parse(self, text: str, language: Language | None = None, age: int | None = None) -> list[Finding]:
         """The findings of `text`, in the order they were said.
 
         `language` is tried first; when it finds nothing the other languages are tried (a French sentence typed
-        in the English page is still understood). Text with Chinese characters is read as Chinese.
+        in the English page is still understood). Text with Chinese characters is read as Chinese. With the
+        patient's `age`, words said of a young child mean what they mean at that age (`AgeReading`).
         """
         text = text[:1000]
         if _HAN.search(text):
@@ -213,8 +214,19 @@ class TextParser:
         for lang in order:
             matches = self._match_zh(text) if lang == "zh" else self._match_latin(text, lang)
             if matches:
-                return self._findings(text, matches)
+                return self._at_age(self._findings(text, matches), age)
         return []
+
+    def _at_age(self, findings: list[Finding], age: int | None) -> list[Finding]:
+        if age is None:
+            return findings
+        readings = {r.evidence: r.reads_as for r in self.knowledge.age_readings if age <= r.max_age}
+        result: list[Finding] = []
+        for finding in findings:
+            read = replace(finding, evidence=readings.get(finding.evidence, finding.evidence))
+            if all((f.evidence, f.status) != (read.evidence, read.status) for f in result):
+                result.append(read)
+        return result
 
     # -- English and French ------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from symptomcheck.knowledge.authored import AuthoredQuestion
 from symptomcheck.knowledge.catalogue import Catalogue
 from symptomcheck.knowledge.protocols import ComplaintFamily
 from symptomcheck.knowledge.types import (
+    AgeReading,
     AnswerValue,
     BodyRegion,
     Condition,
@@ -63,6 +64,8 @@ class KnowledgeBase:
     body_site_evidences: frozenset[str] = frozenset()  # the evidences answered with body sites
     # what people type for each evidence, in every language (texts/synonyms*.csv): the free-text parser's vocabulary
     synonyms: tuple[Synonym, ...] = ()
+    # what words mean said of a young child (texts/age_readings.csv), applied by the parser when the age is known
+    age_readings: tuple[AgeReading, ...] = ()
     # complaint-led protocols (protocols/*.csv): families with their red-flag and core questions
     protocols: tuple[ComplaintFamily, ...] = ()
     # questions in the third person where the rules of interview.wording cannot word them well

@@ -21,6 +21,7 @@ from symptomcheck.knowledge.errors import KnowledgeError
 from symptomcheck.knowledge.protocols import load_protocols
 from symptomcheck.knowledge.types import (
     LANGUAGES,
+    AgeReading,
     AnswerValue,
     BodyRegion,
     Condition,
@@ -49,6 +50,8 @@ ADVICE_FILE = "texts/advice.json"
 TRIAGE_FILE = "triage.csv"
 CURATION_FILE = "curation.json"
 TRIAGE_RULE_FILE = "triage_rule.csv"
+AGE_READINGS_FILE = "texts/age_readings.csv"
+AGE_READING_COLUMNS = ("evidence", "max_age", "reads_as", "reason")
 MESSAGES_FILE = "texts/messages.json"
 BODY_SITES_FILE = "body_sites.json"
 THIRD_PERSON_FILE = "texts/third_person_questions.json"
@@ -169,6 +172,7 @@ def _load(directory: Path) -> KnowledgeBase:
         body_regions=regions,
         body_site_evidences=site_evidences,
         synonyms=_synonyms(directory, by_code),
+        age_readings=_age_readings(directory, by_code),
         protocols=protocols,
     )
 
@@ -703,6 +707,47 @@ def _body_sites(
     return tuple(sorted(regions, key=lambda r: r.order)), site_evidences, renamed
 
 
+def _table_rows(path: Path, name: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a UTF-8 CSV knowledge table whose header must be `columns` (`name` in messages)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if tuple(reader.fieldnames or ()) != columns:
+                raise KnowledgeError(f"{name}: the header must be {','.join(columns)}")
+            return list(reader)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise KnowledgeError(f"{name}: not a readable UTF-8 CSV ({error})") from None
+
+
+def _age_readings(directory: Path, evidences: Mapping[str, Evidence]) -> tuple[AgeReading, ...]:
+    """What words mean said of a young child (texts/age_readings.csv; the file may be absent).
+
+    Columns: evidence, max_age (whole years, 0 to 17), reads_as, reason: up to that age, a finding of `evidence`
+    is one of `reads_as`. Both are yes/no questions, and an evidence has one reading."""
+    path = directory / AGE_READINGS_FILE
+    if not path.exists():
+        return ()
+    readings: dict[str, AgeReading] = {}
+    for number, row in enumerate(_table_rows(path, AGE_READINGS_FILE, AGE_READING_COLUMNS), start=2):
+        where = f"{AGE_READINGS_FILE}: line {number}"
+        code, reads_as = (row.get("evidence") or "").strip(), (row.get("reads_as") or "").strip()
+        for named in (code, reads_as):
+            if named not in evidences:
+                raise KnowledgeError(f"{where}: unknown evidence {named!r}")
+            if evidences[named].kind is not EvidenceKind.BINARY:
+                raise KnowledgeError(f"{where}: {named} is not a yes/no question")
+        if code == reads_as or code in readings:
+            raise KnowledgeError(f"{where}: {code} needs one reading, as another evidence")
+        max_age = (row.get("max_age") or "").strip()
+        if not max_age.isdigit() or int(max_age) > 17:
+            raise KnowledgeError(f"{where}: max_age {max_age!r} must be a whole number of years from 0 to 17")
+        reason = " ".join((row.get("reason") or "").split())
+        if not reason:
+            raise KnowledgeError(f"{where}: the reason is empty")
+        readings[code] = AgeReading(code, int(max_age), reads_as, reason)
+    return tuple(readings.values())
+
+
 def _synonyms(directory: Path, evidences: Mapping[str, Evidence]) -> tuple[Synonym, ...]:
     """The phrases people use for each evidence, from every texts/synonyms*.csv (none is allowed).
 
@@ -714,15 +759,7 @@ def _synonyms(directory: Path, evidences: Mapping[str, Evidence]) -> tuple[Synon
     seen: set[tuple[str, str, str]] = set()
     for path in sorted(directory.glob(SYNONYMS_PATTERN)):
         name = f"texts/{path.name}"
-        try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                reader = csv.DictReader(handle)
-                if tuple(reader.fieldnames or ()) != SYNONYM_COLUMNS:
-                    raise KnowledgeError(f"{name}: the header must be {','.join(SYNONYM_COLUMNS)}")
-                rows = list(reader)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise KnowledgeError(f"{name}: not a readable UTF-8 CSV ({error})") from None
-        for number, row in enumerate(rows, start=2):
+        for number, row in enumerate(_table_rows(path, name, SYNONYM_COLUMNS), start=2):
             where = f"{name}: line {number}"
             code = (row.get("evidence") or "").strip()
             evidence = evidences.get(code)

@@ -173,6 +173,17 @@ class RedFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class AgeReading:
+    """What words mean said of a young child: up to `max_age`, a finding of `evidence` is one of `reads_as`
+    ("screaming fits" in a baby is crying much more than usual, not an adult's emotional outbursts)."""
+
+    evidence: str
+    max_age: int
+    reads_as: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Synonym:
     """A phrase people use for an evidence, in one language.
 

@@ -5,10 +5,18 @@ provenance of each cell (`PROVENANCE`):
 - DDXPlus conditions x DDXPlus evidences: the DDXPlus model, as fitted from DDXPlus patients or imported from
   the dataset authors' statistics;
 - any condition seen in the visit records x the evidences of the reasons for visit: counted from the
-  records. A reason is what the person came for, not a full symptom list: P(reason mentioned | d) is smaller
-  than P(symptom present | d). The reporting rate r = P(mentioned | present) is estimated on the pairs both
-  sources cover (DDXPlus conditions seen in the records x the reasons that are DDXPlus evidences, where
-  DDXPlus says the finding is common): the median of P_records(mentioned | d) / P_DDXPlus(present | d).
+  records. For a DDXPlus condition the records show, a reason that is also a DDXPlus finding keeps the DDXPlus
+  likelihood, geometrically blended with the records' by `records_weight` (0, the shipped setting: DDXPlus
+  alone). The two scales differ: DDXPlus's simulated patients are rich in findings and give its 49
+  conditions a likelihood of a common reason (cough, fever) two or three times that of the conditions the
+  records tell of, and on years the model was not fitted on their posterior is over-confident. Measured on
+  validation years (README, "Calibration"), the records alone (1) make the posterior calibrated and rank
+  better, but the DDXPlus patients lose the discrimination their "no" answers give, and the vignettes'
+  triage gets worse, so the shipped model keeps DDXPlus's. A reason is what the person came for, not a full
+  symptom list: P(reason mentioned | d) is smaller than P(symptom present | d). The reporting rate
+  r = P(mentioned | present) is estimated on the pairs both sources cover (DDXPlus conditions seen in the
+  records x the reasons that are DDXPlus evidences, where DDXPlus says the finding is common): the median of
+  P_records(mentioned | d) / P_DDXPlus(present | d).
   Then P(present | d) = P(mentioned | d) / r, with the factor 1 / r capped per reason so that no condition
   goes above `present_ceiling` (the ratios between conditions, which are what a "yes" tells, stay those of
   the records), and never below `present_floor`. Mentions are smoothed towards each reason's overall rate
@@ -58,6 +66,9 @@ BROAD_SETTINGS: dict[str, float] = {
     # the DDXPlus model is, at 0.7) only hides evidence; chosen on the DDXPlus training sample and fitted years
     "temperature": 1.0,
     "min_visits": 20.0,  # fewer visits than this: the records do not model the condition
+    # how much of the records' likelihood a DDXPlus condition the records show takes for a reason that is also a
+    # DDXPlus finding (geometric blend; 0: DDXPlus alone, 1: the records alone; see the module's docstring)
+    "records_weight": 0.0,
     "present_floor": 0.002,
     "present_ceiling": 0.95,
     "open_world_prior": 0.05,  # least prior of the "not in the catalogue" outcome
@@ -244,6 +255,13 @@ def broad_model(
         modelled_by_ddxplus = np.zeros(d_all, dtype=bool)
         if code in ddxplus.evidences:
             modelled_by_ddxplus[ddx_d] = True
+            w = s["records_weight"]
+            if w > 0:  # the records have their say on the cells they show (see the module's docstring)
+                shown = ddx_d[seen[ddx_d]]
+                ddx_yes = np.maximum(p[present_row, shown], s["present_floor"])
+                blend = np.exp((1 - w) * np.log(ddx_yes) + w * np.log(p_present[shown]))
+                p[present_row, shown], p[absent_row, shown] = blend, 1 - blend
+                origin[absent_row : present_row + 1, shown] = PROVENANCE["visits" if w == 1 else "derived"]
         derived = _ddxplus_probability(ddxplus, kb, code)
         if derived is not None:
             # a DDXPlus condition the records barely show: its DDXPlus findings tell how often it has the reason

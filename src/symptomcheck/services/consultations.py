@@ -258,13 +258,14 @@ class ConsultationService:
         """An evidence code from a code or a typed complaint; refuse text that matches nothing closely."""
         return self.opening(complaint, language).complaint
 
-    def opening(self, complaint: str, language: Language = "en") -> Opening:
+    def opening(self, complaint: str, language: Language = "en", age: int | None = None) -> Opening:
         """The complaint and the other findings of what the person typed (or of an evidence code).
 
         The text is parsed: its first present finding that can start a consultation is the complaint, and every
         other finding (present or absent) is answered with it. When the parser finds nothing to start from, the
         complaint search takes the text as one complaint, as before; when that fails too, the refusal lists the
-        closest complaints.
+        closest complaints. With the patient's `age`, words said of a young child are read as at that age
+        ("screaming fits" in a baby: crying much more than usual).
         """
         code = complaint.strip()
         if code in self.complaint_codes:
@@ -274,7 +275,7 @@ class ConsultationService:
                 f"{code} cannot start a consultation: give a symptom answered yes or no (not a history "
                 "question nor a follow-up), or describe the complaint in words"
             )
-        found = self.parser.parse(complaint, language)
+        found = self.parser.parse(complaint, language, age)
         starter = next((f.evidence for f in found if f.present and f.evidence in self.complaint_codes), None)
         if starter is None:
             matches = self.search.search(complaint)
@@ -311,7 +312,7 @@ class ConsultationService:
                 Consultation(age=age, sex=sex, language=language, complaint=complaint, subject=subject)
             except ConsultationError as error:
                 raise InvalidRequestError(str(error)) from None
-        opening = self.opening(complaint, language)
+        opening = self.opening(complaint, language, age)
         digest = request_digest(age, sex, language, complaint, subject)
         if creation_key is not None:
             creation_key = hashlib.sha256(creation_key.encode("utf-8")).hexdigest()

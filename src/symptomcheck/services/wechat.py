@@ -251,7 +251,7 @@ class WeChatService:
         return Step(moved, self.replies.prompt(c.language, "complaint_prompt", subject=c.subject))
 
     def _on_complaint(self, c: Conversation, text: str, message_key: str | None) -> Step:
-        found = self.consultations.parser.parse(text, c.language)
+        found = self.consultations.parser.parse(text, c.language, c.age)
         starters = self.consultations.complaint_codes
         if len(found) > 1 and any(f.present and f.evidence in starters for f in found):
             # several findings ("咳嗽发烧，不头疼"): start from all of them at once, as the other channels do
