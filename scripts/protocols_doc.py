@@ -83,9 +83,9 @@ green vomit (`A_GREEN_VOMIT`, in a child or a baby), a painful limb colder or pa
 sentence (`A_SENTENCES`, acute severe breathlessness, with a cough or breathlessness). Where a close
 evidence exists for the others, the red flag uses it and its reason says so (confusion stands for a drowsy,
 hard-to-rouse child).
-Still missing: a current injury, fall or head injury, duration of a symptom, "not able to pass stool or
-wind" as a red flag (only yes answers can be red flags), swelling behind the ear, age in months, and neck
-stiffness as a meningeal sign distinct from neck muscle stiffness.
+Still missing: a current injury or fall (a blow to the head has its family), duration of a symptom, "not
+able to pass stool or wind" as a red flag (only yes answers can be red flags), swelling behind the ear, age in
+months, and neck stiffness as a meningeal sign distinct from neck muscle stiffness.
 """
 
 

@@ -183,6 +183,8 @@ def test_a_phrase_added_to_the_vocabulary_is_understood_without_code_changes(kno
         ("he runs every morning", "en", "E_51"),  # not "the runs"
         ("un plat épicé", "fr", "E_89"),  # not "à plat"
         ("my foot suddenly went cold and white", "en", "E_181"),  # not "a cold"
+        ("il fait froid dehors", "fr", "E_94"),  # the weather, not "j'ai froid"
+        ("une douleur brûlante", "fr", "E_91"),  # a burning pain, not "il est brûlant" (a high fever)
     ],
 )
 def test_a_word_that_says_nothing_alone_is_not_read_as_the_phrase_it_ends(
@@ -201,6 +203,8 @@ def test_a_word_that_says_nothing_alone_is_not_read_as_the_phrase_it_ends(
         ("I have the runs", "en", "E_51"),
         ("je me sens à plat", "fr", "E_89"),
         ("I think I have a cold", "en", "E_181"),
+        ("j'ai froid et je tremble", "fr", "E_94"),
+        ("mon père est brûlant", "fr", "E_91"),
     ],
 )
 def test_the_whole_phrase_still_finds_its_symptom(
@@ -272,3 +276,16 @@ def test_words_said_of_a_young_child_mean_what_they_mean_at_that_age(parser: Tex
     assert "R_11303" not in {f.evidence for f in parser.parse(text, "en", 0)}
     assert one(parser, text, "R_11303", "en", 30).status == "present"  # an adult's emotional outbursts
     assert one(parser, text, "R_11303", "en").status == "present"  # age unknown: the words as they are
+
+
+def test_a_language_tried_after_the_one_chosen_needs_its_phrases_spelled_exactly(parser: TextParser) -> None:
+    assert parser.parse("il fait beau", "fr") == []  # not "feel faint" in English
+    assert one(parser, "I have a bad cough", "E_201", "fr").status == "present"  # English on the French page
+    assert one(parser, "I have a coughh", "E_201", "en").status == "present"  # a typo in the chosen language
+
+
+def test_what_a_person_says_of_someone_confused_or_burning_hot_is_understood(parser: TextParser) -> None:
+    found = {f.evidence for f in parser.parse("mon père est brûlant et dit des choses bizarres", "fr")}
+    assert {"E_91", "E_39"} <= found
+    assert one(parser, "she is talking nonsense", "E_39", "en").status == "present"
+    assert one(parser, "老人说胡话", "E_39", "zh").status == "present"

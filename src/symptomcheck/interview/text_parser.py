@@ -82,7 +82,7 @@ _COMMON = _set(
 )
 # words that say no symptom alone: a phrase reduced to one of them by the stop words above ("feeling down",
 # "loss of feeling", "the runs", "à plat") matches only as a whole, so "low down on my right side" is not low mood
-_NOT_ALONE = _set("down edge loss runs bug altered electric heavier thinner cold plat cran bois boit frappe louche")
+_NOT_ALONE = _set("down edge loss runs bug altered electric heavier thinner cold plat cran bois boit frappe louche froid brulant brulante")
 # forms of one word for that check: "I felt down", "she feels down"
 _SAME_WORD = {"feeling": "feel", "feels": "feel", "felt": "feel", "je": "j", "m": "me"}
 _ZH_FILLER = frozenset({
@@ -202,8 +202,10 @@ class TextParser:
         """The findings of `text`, in the order they were said.
 
         `language` is tried first; when it finds nothing the other languages are tried (a French sentence typed
-        in the English page is still understood). Text with Chinese characters is read as Chinese. With the
-        patient's `age`, words said of a young child mean what they mean at that age (`AgeReading`).
+        in the English page is still understood), with their phrases spelled exactly: a word of one language
+        is often a misspelling of another's ("il fait froid" is not "feel faint"). Text with Chinese
+        characters is read as Chinese. With the patient's `age`, words said of a young child mean what they
+        mean at that age (`AgeReading`).
         """
         text = text[:1000]
         if _HAN.search(text):
@@ -213,6 +215,8 @@ class TextParser:
             order = [first, *(lang for lang in LANGUAGES if lang not in (first, "zh"))]
         for lang in order:
             matches = self._match_zh(text) if lang == "zh" else self._match_latin(text, lang)
+            if lang != order[0]:
+                matches = [m for m in matches if m.exact]
             if matches:
                 return self._at_age(self._findings(text, matches), age)
         return []
