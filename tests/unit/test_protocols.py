@@ -450,3 +450,13 @@ def test_blue_lips_call_an_ambulance_whatever_the_complaint(broad: Engine) -> No
     assessment = broad.assess(40, "F", [("E_201", Answer.yes()), ("A_BLUE_LIPS", Answer.yes())])
     assert "A_BLUE_LIPS" in {flag.evidence for flag in assessment.triage.red_flags}
     assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+
+
+def test_a_swollen_eyelid_with_fever_goes_to_an_emergency_department(broad: Engine) -> None:
+    feverish = broad.assess(6, "M", [("R_13401", Answer.yes()), ("E_91", Answer.yes())])
+    assert "swollen_eyelid" in feverish.families
+    assert feverish.triage.level.urgency >= TriageLevel.EMERGENCY.urgency  # orbital cellulitis
+    # an eye problem with fever but no swelling stays at a doctor within a day
+    red_eye = broad.assess(6, "M", [("R_13151", Answer.yes()), ("E_91", Answer.yes())])
+    assert "swollen_eyelid" not in red_eye.families
+    assert TriageLevel.EMERGENCY not in {flag.level for flag in red_eye.triage.red_flags}

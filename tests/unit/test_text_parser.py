@@ -257,6 +257,8 @@ def test_yellow_eyes_are_read_as_jaundice_not_as_an_eye_problem(
         ("his lips are blue", "en", "A_BLUE_LIPS"),
         ("elle fait des pauses et ses lèvres deviennent bleues", "fr", "A_BLUE_LIPS"),
         ("孩子嘴唇发紫", "zh", "A_BLUE_LIPS"),
+        ("my son's eye is all puffy and red", "en", "R_13353"),  # not swelling anywhere
+        ("sa paupière est gonflée", "fr", "R_13401"),
     ],
 )
 def test_a_sign_asked_as_a_red_flag_is_understood_in_each_language(
