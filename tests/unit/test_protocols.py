@@ -460,3 +460,12 @@ def test_a_swollen_eyelid_with_fever_goes_to_an_emergency_department(broad: Engi
     red_eye = broad.assess(6, "M", [("R_13151", Answer.yes()), ("E_91", Answer.yes())])
     assert "swollen_eyelid" not in red_eye.families
     assert TriageLevel.EMERGENCY not in {flag.level for flag in red_eye.triage.red_flags}
+
+
+def test_vomiting_blood_or_black_stools_with_feeling_faint_calls_an_ambulance(broad: Engine) -> None:
+    for bleeding in ("E_210", "E_140"):
+        faint = broad.assess(58, "M", [(bleeding, Answer.yes()), ("E_82", Answer.yes())])
+        assert "vomiting_blood" in faint.families
+        assert faint.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+        alone = broad.assess(58, "M", [(bleeding, Answer.yes()), ("E_82", Answer.no()), ("E_159", Answer.no())])
+        assert alone.triage.level.urgency >= TriageLevel.EMERGENCY.urgency  # the global red flag
