@@ -73,19 +73,23 @@ discipline, one **complaint family** at a time.
 
 ## Gaps in the evidence vocabulary
 
-Some red flags a clinician asks had no question in the data sources. Six are now authored from clinical
+Some red flags a clinician asks had no question in the data sources. Ten are now authored from clinical
 knowledge, with their likelihoods and reasons (`vocabulary/authored.csv`, `authored_likelihoods.csv`):
 thoughts of suicide or self-harm (`A_SUICIDAL`), spots that do not fade under a glass (`A_NONBLANCH_RASH`,
 which replaced unusual bleeding or bruising as the stand-in for a purpuric rash with fever or a rash),
 numbness of the saddle area (`A_SADDLE_NUMB`, in place of leaking urine for cauda equina syndrome),
 green vomit (`A_GREEN_VOMIT`, in a child or a baby), a painful limb colder or paler than the other
-(`A_COLD_LIMB`, in place of "poor circulation" for a painful foot) and being too breathless to finish a
-sentence (`A_SENTENCES`, acute severe breathlessness, with a cough or breathlessness). Where a close
+(`A_COLD_LIMB`, in place of "poor circulation" for a painful foot), being too breathless to finish a
+sentence (`A_SENTENCES`, acute severe breathlessness, with a cough or breathlessness), a blow to the head
+(`A_HEAD_INJURY`, with its family), lips or face turned blue or grey (`A_BLUE_LIPS`), a snake bite
+(`A_SNAKE_BITE`) and a bite or sting by an insect or an animal (`A_BITE_STING`, with the snake bite the
+triggers of the bites and stings family). Where a close
 evidence exists for the others, the red flag uses it and its reason says so (confusion stands for a drowsy,
 hard-to-rouse child).
-Still missing: a current injury or fall (a blow to the head has its family), duration of a symptom, "not
-able to pass stool or wind" as a red flag (only yes answers can be red flags), swelling behind the ear, age in
-months, and neck stiffness as a meningeal sign distinct from neck muscle stiffness.
+Still missing: a current injury or fall (a blow to the head and a bite have their families), whether an
+animal bite broke the skin, duration of a symptom, "not able to pass stool or wind" as a red flag (only yes
+answers can be red flags), swelling behind the ear, age in months, and neck stiffness as a meningeal sign
+distinct from neck muscle stiffness.
 """
 
 

@@ -22,7 +22,7 @@ from symptomcheck.knowledge import (
     TriageLevel,
     load_knowledge,
 )
-from symptomcheck.knowledge.authored import LIKELIHOODS_FILE, QUESTIONS_FILE
+from symptomcheck.knowledge.authored import CELLS_FILE, LIKELIHOODS_FILE, LINKS_FILE, QUESTIONS_FILE
 from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, Model, load_model
 from symptomcheck.model.authored import with_authored
 from symptomcheck.model.broad import PROVENANCE
@@ -61,19 +61,56 @@ def test_the_ddxplus_part_of_the_knowledge_leaves_the_authored_questions_out(kno
 
 
 @pytest.mark.parametrize(
-    ("row", "problem"),
+    ("file", "row", "problem"),
     [
-        ('A_SUICIDAL,no_such_condition,0.3,"A reason."', "no such condition"),
-        ('A_SUICIDAL,broken_wrist,1,"A reason."', "between 0 and 1"),
-        ('A_SUICIDAL,depression,0.3,"Again."', "given twice"),
-        ("A_SUICIDAL,broken_wrist,0.3,", "reason is missing"),
+        (LIKELIHOODS_FILE, 'A_SUICIDAL,no_such_condition,0.3,"A reason."', "no such condition"),
+        (LIKELIHOODS_FILE, 'A_SUICIDAL,broken_wrist,1,"A reason."', "between 0 and 1"),
+        (LIKELIHOODS_FILE, 'A_SUICIDAL,depression,0.3,"Again."', "given twice"),
+        (LIKELIHOODS_FILE, "A_SUICIDAL,broken_wrist,0.3,", "reason is missing"),
+        (CELLS_FILE, 'E_82,Anemia,0.3,"A reason."', "DDXPlus describes this condition"),
+        (CELLS_FILE, 'A_SUICIDAL,depression,0.3,"A reason."', "is not a yes/no question of DDXPlus or of the reasons"),
+        (CELLS_FILE, 'E_55,gastrointestinal_bleeding,0.3,"A reason."', "is not a yes/no question"),
+        (CELLS_FILE, 'E_82,no_such_condition,0.3,"A reason."', "no such condition"),
+        (CELLS_FILE, 'E_82,ruptured_aortic_aneurysm,0.3,"Again."', "given twice"),
+        (CELLS_FILE, "E_146,gastric_varices,0.2,", "reason is missing"),
+        (CELLS_FILE, 'E_146,gastric_varices,0,"A reason."', "between 0 and 1"),
+        (LINKS_FILE, 'R_10200,E_76,"A reason."', "not a yes/no finding of DDXPlus"),
+        (LINKS_FILE, 'E_82,E_82,"A reason."', "not another reason"),
+        (LINKS_FILE, 'E_82,R_99999,"A reason."', "not another reason"),
+        (LINKS_FILE, 'E_82,E_76,"Again."', "given twice"),
+        (LINKS_FILE, "E_82,R_12352,", "reason for the link is missing"),
     ],
-    ids=["unknown condition", "probability of one", "given twice", "no reason"],
+    ids=[
+        "likelihood: unknown condition",
+        "likelihood: probability of one",
+        "likelihood: given twice",
+        "likelihood: no reason",
+        "cell: a DDXPlus condition",
+        "cell: an authored question",
+        "cell: a question with values",
+        "cell: unknown condition",
+        "cell: given twice",
+        "cell: no reason",
+        "cell: probability of zero",
+        "link: not a DDXPlus finding",
+        "link: to itself",
+        "link: unknown reason",
+        "link: given twice",
+        "link: no reason",
+    ],
 )
-def test_a_broken_likelihood_row_is_refused_with_its_problem(tmp_path: Path, row: str, problem: str) -> None:
-    directory = _copy_with(tmp_path, LIKELIHOODS_FILE, row + "\n")
+def test_a_broken_authored_row_is_refused_with_its_problem(tmp_path: Path, file: str, row: str, problem: str) -> None:
+    directory = _copy_with(tmp_path, file, row + "\n")
     with pytest.raises(KnowledgeError, match=problem):
         load_knowledge(directory)
+
+
+def test_every_authored_cell_and_finding_link_has_its_reason(knowledge: KnowledgeBase) -> None:
+    assert knowledge.authored_cells and knowledge.finding_links
+    assert all(len(cell.reason) > 20 for cell in knowledge.authored_cells)
+    assert all(len(link.why) > 20 for link in knowledge.finding_links)
+    ddxplus = set(knowledge.ddxplus().condition_codes)
+    assert not {cell.condition for cell in knowledge.authored_cells} & ddxplus
 
 
 def test_an_authored_question_needs_its_own_id_and_every_language(tmp_path: Path) -> None:

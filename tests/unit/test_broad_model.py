@@ -141,3 +141,30 @@ def test_a_question_no_data_source_asks_takes_its_authored_likelihoods(knowledge
     assert p_yes[depression] == pytest.approx(question.p_yes["depression"])
     assert p_yes[fracture] == pytest.approx(question.default_yes)
     assert p_yes[model.conditions.index("suicidal_thoughts")] > 10 * p_yes[fracture]
+
+
+def test_an_authored_cell_replaces_what_the_data_sources_say_for_a_condition_ddxplus_does_not_describe(
+    knowledge: KnowledgeBase, model: Model
+) -> None:
+    assert model.provenance_ is not None
+    for cell in knowledge.authored_cells:
+        present = model.rows(model.evidences.index(cell.evidence)).start + 1
+        d = model.conditions.index(cell.condition)
+        assert model.p_outcome_[present, d] == pytest.approx(cell.p_yes)
+        assert model.provenance_[present, d] == PROVENANCE["authored"]
+    # a bleeding ulcer, too rare in the sample to be modelled by the records, passes black stools
+    stools = model.rows(model.evidences.index("E_140")).start + 1
+    ulcer, sprain = model.conditions.index("complicated_peptic_ulcer"), model.conditions.index("ankle_sprain")
+    assert model.p_outcome_[stools, ulcer] > 20 * model.p_outcome_[stools, sprain]
+
+
+def test_feeling_faint_is_derived_from_the_reasons_linked_to_it_for_the_conditions_the_records_show(
+    knowledge: KnowledgeBase, model: Model
+) -> None:
+    assert model.provenance_ is not None
+    faint = model.rows(model.evidences.index("E_82")).start + 1
+    linked = [model.rows(model.evidences.index(link.reason_evidence)).start + 1 for link in knowledge.finding_links]
+    derived = np.flatnonzero(model.provenance_[faint] == PROVENANCE["derived"])
+    assert derived.size > 0
+    for d in derived:  # at least as often as any of the reasons that tell of it
+        assert model.p_outcome_[faint, d] >= max(model.p_outcome_[row, d] for row in linked) - 1e-9

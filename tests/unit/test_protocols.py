@@ -469,3 +469,37 @@ def test_a_sign_is_an_emergency_with_the_complaint_its_family_is_about_and_not_w
     neighbour = broad.assess(age, "F", [(alike, Answer.yes()), (sign, Answer.yes())])
     assert family not in neighbour.families
     assert TriageLevel.EMERGENCY not in {flag.level for flag in neighbour.triage.red_flags}
+
+
+def test_a_snake_bite_calls_an_ambulance_and_opens_the_bites_and_stings_protocol(broad: Engine) -> None:
+    assessment = broad.assess(55, "M", [("A_SNAKE_BITE", Answer.yes())])
+    assert "bite_sting" in assessment.families
+    assert "A_SNAKE_BITE" in {flag.evidence for flag in assessment.triage.red_flags}
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+
+
+def test_a_bite_or_sting_asks_about_a_snake_and_the_signs_of_anaphylaxis_first(broad: Engine) -> None:
+    answers = [("A_BITE_STING", Answer.yes())]
+    asked = []
+    while (question := broad.assess(40, "F", answers).next_question) is not None and len(asked) < 6:
+        asked.append(question)
+        answers.append((question, Answer.no()))
+    assert {"A_SNAKE_BITE", "E_66", "E_82"} <= set(asked)
+    assessment = broad.assess(40, "F", answers)
+    assert not assessment.triage.red_flags
+    assert assessment.triage.level.urgency < TriageLevel.EMERGENCY.urgency  # most stings are cared for at home
+
+
+@pytest.mark.parametrize(
+    ("sign", "level"),
+    [
+        ("E_66", TriageLevel.EMERGENCY_AMBULANCE),  # breathless: anaphylaxis or a venom
+        ("E_82", TriageLevel.EMERGENCY_AMBULANCE),  # feeling faint: low blood pressure
+        ("E_91", TriageLevel.CONSULTATION_24),  # fever: an infected bite
+    ],
+    ids=["breathless", "feeling faint", "fever"],
+)
+def test_a_bite_or_sting_with_a_danger_sign_sets_its_level(broad: Engine, sign: str, level: TriageLevel) -> None:
+    assessment = broad.assess(40, "M", [("A_BITE_STING", Answer.yes()), (sign, Answer.yes())])
+    assert sign in {flag.evidence for flag in assessment.triage.red_flags}
+    assert assessment.triage.level.urgency >= level.urgency

@@ -259,12 +259,29 @@ def test_yellow_eyes_are_read_as_jaundice_not_as_an_eye_problem(
         ("孩子嘴唇发紫", "zh", "A_BLUE_LIPS"),
         ("my son's eye is all puffy and red", "en", "R_13353"),  # not swelling anywhere
         ("sa paupière est gonflée", "fr", "R_13401"),
+        ("I was bitten by a snake on my ankle", "en", "A_SNAKE_BITE"),
+        ("un serpent m'a mordu la jambe", "fr", "A_SNAKE_BITE"),
+        ("在田里干活被蛇咬了脚", "zh", "A_SNAKE_BITE"),
+        ("something bit me in the garden", "en", "A_BITE_STING"),
+        ("got stung by a bee", "en", "A_BITE_STING"),
+        ("je me suis fait piquer par une guêpe", "fr", "A_BITE_STING"),
+        ("j'ai été mordue par un chien", "fr", "A_BITE_STING"),
+        ("今天被流浪狗咬了", "zh", "A_BITE_STING"),
+        ("被蜜蜂蛰了，手肿了", "zh", "A_BITE_STING"),
     ],
 )
 def test_a_sign_asked_as_a_red_flag_is_understood_in_each_language(
     parser: TextParser, text: str, language: Language, evidence: str
 ) -> None:
     assert one(parser, text, evidence, language).status == "present"
+
+
+def test_a_sting_is_not_read_as_contact_with_a_known_allergen_and_the_back_of_the_hand_is_not_the_back(
+    parser: TextParser,
+) -> None:
+    assert "E_42" not in {f.evidence for f in parser.parse("I got stung by a bee", "en")}
+    found = {f.evidence for f in parser.parse("手背疼", "zh")}
+    assert "R_19601" in found and "E_55" not in found
 
 
 def test_blue_lips_are_not_read_as_bruises(parser: TextParser) -> None:

@@ -12,6 +12,16 @@ reason (files in `data/vocabulary/`):
 - `authored_likelihoods.csv`: the conditions for which the answer is more (or less) often yes than the
   default: `p_yes` and the reason.
 
+Two more tables correct what the data sources say of their own yes/no questions for the conditions DDXPlus does
+not describe (DDXPlus's cells always come from its patients):
+- `authored_cells.csv`: P(yes | condition) of a DDXPlus finding or a reason for visit, with its reason, where
+  neither source speaks (a condition the records barely show: a bleeding ulcer and black stools) or where the
+  records' mention rate understates a sign that is asked rather than volunteered (feeling faint with a
+  bleeding ulcer: few people name it as their reason for coming, most have it when asked);
+- `finding_links.csv`: the reasons for visit that also tell of a DDXPlus finding besides the reasons the
+  vocabulary maps to it (feeling about to pass out: dizziness, fainting, general weakness), from which the
+  broad model derives the finding's likelihood for every condition the records show.
+
 `fit` writes them into the broad model with provenance "authored", and joins them to a DDXPlus model after
 its fit (`model/authored.py`): the DDXPlus part of the knowledge (`KnowledgeBase.ddxplus`) leaves them out.
 """
@@ -28,6 +38,8 @@ from symptomcheck.knowledge.types import LANGUAGES, MAX_CODE_LENGTH, Evidence, E
 
 QUESTIONS_FILE = "vocabulary/authored.csv"
 LIKELIHOODS_FILE = "vocabulary/authored_likelihoods.csv"
+CELLS_FILE = "vocabulary/authored_cells.csv"
+LINKS_FILE = "vocabulary/finding_links.csv"
 PREFIX = "A_"
 
 
@@ -44,6 +56,25 @@ class AuthoredQuestion:
 
     def likelihood(self, condition: str) -> float:
         return self.p_yes.get(condition, self.default_yes)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthoredCell:
+    """P(yes | condition) of a data source's yes/no question, for a condition DDXPlus does not describe."""
+
+    evidence: str
+    condition: str
+    p_yes: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingLink:
+    """A reason for visit that also tells of a DDXPlus yes/no finding (besides the reasons mapped to it)."""
+
+    finding: str
+    reason_evidence: str
+    why: str
 
 
 def _probability(text: str, file: str, where: str) -> float:
@@ -109,3 +140,50 @@ def load_authored(
         for code in evidences
     )
     return questions, tuple(evidences.values())
+
+
+def load_authored_cells(
+    directory: Path, ddxplus_conditions: frozenset[str], other_conditions: frozenset[str], yes_no: frozenset[str]
+) -> tuple[AuthoredCell, ...]:
+    """The authored cells; `yes_no`: the yes/no evidences of DDXPlus and of the reasons for visit."""
+    cells: dict[tuple[str, str], AuthoredCell] = {}
+    for row in read_csv(directory, CELLS_FILE, ("evidence_id", "condition", "p_yes", "reason")):
+        code, condition = row["evidence_id"], row["condition"]
+        where = f"{code} for {condition!r}"
+        if code not in yes_no:
+            raise KnowledgeError(
+                f"{CELLS_FILE}: {where}: {code!r} is not a yes/no question of DDXPlus or of the reasons for visit "
+                f"(an authored question's likelihoods are in {LIKELIHOODS_FILE})"
+            )
+        if condition in ddxplus_conditions:
+            raise KnowledgeError(
+                f"{CELLS_FILE}: {where}: DDXPlus describes this condition, and its likelihoods come from its patients"
+            )
+        if condition not in other_conditions:
+            raise KnowledgeError(f"{CELLS_FILE}: {where}: no such condition in the catalogue")
+        if (code, condition) in cells:
+            raise KnowledgeError(f"{CELLS_FILE}: {where} is given twice")
+        if not row["reason"]:
+            raise KnowledgeError(f"{CELLS_FILE}: {where}: the reason is missing")
+        cells[code, condition] = AuthoredCell(
+            code, condition, _probability(row["p_yes"], CELLS_FILE, where), row["reason"]
+        )
+    return tuple(cells.values())
+
+
+def load_finding_links(directory: Path, findings: frozenset[str], reasons: frozenset[str]) -> tuple[FindingLink, ...]:
+    """The finding links; `findings`: DDXPlus's yes/no findings; `reasons`: the evidences of the reasons for visit."""
+    links: dict[tuple[str, str], FindingLink] = {}
+    for row in read_csv(directory, LINKS_FILE, ("finding", "reason_evidence", "why")):
+        finding, reason = row["finding"], row["reason_evidence"]
+        where = f"{finding} from {reason!r}"
+        if finding not in findings:
+            raise KnowledgeError(f"{LINKS_FILE}: {where}: {finding!r} is not a yes/no finding of DDXPlus")
+        if reason not in reasons or reason == finding:
+            raise KnowledgeError(f"{LINKS_FILE}: {where}: {reason!r} is not another reason for visit's evidence")
+        if (finding, reason) in links:
+            raise KnowledgeError(f"{LINKS_FILE}: {where} is given twice")
+        if not row["why"]:
+            raise KnowledgeError(f"{LINKS_FILE}: {where}: the reason for the link is missing")
+        links[finding, reason] = FindingLink(finding, reason, row["why"])
+    return tuple(links.values())

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from symptomcheck.knowledge.authored import load_authored
+from symptomcheck.knowledge.authored import load_authored, load_authored_cells, load_finding_links
 from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.catalogue import load_catalogue
 from symptomcheck.knowledge.errors import KnowledgeError
@@ -133,6 +133,10 @@ def _load(directory: Path) -> KnowledgeBase:
         entry = catalogue.entry(condition.code)
         assert entry.level is not None and entry.reason is not None
         triage[condition.code] = TriageRule(condition.code, entry.level, entry.reason)
+    ddxplus_conditions, ddxplus_yes_no = (
+        frozenset(c.code for c in conditions),
+        frozenset(e.code for e in evidences if e.kind is EvidenceKind.BINARY),
+    )
     conditions = (*conditions, *catalogue_conditions)
     evidences = (*evidences, *reason_evidences)
     authored, authored_evidences = load_authored(
@@ -141,6 +145,14 @@ def _load(directory: Path) -> KnowledgeBase:
         frozenset(e.code for e in evidences),
         frozenset(e.code for e in evidences if e.kind is EvidenceKind.BINARY) - {e.code for e in reason_evidences},
     )
+    authored_cells = load_authored_cells(
+        directory,
+        ddxplus_conditions,
+        frozenset(c.code for c in catalogue_conditions),
+        ddxplus_yes_no | frozenset(e.code for e in reason_evidences if e.kind is EvidenceKind.BINARY),
+    )
+    reasons = frozenset(mapping.evidence for mapping in catalogue.reasons)  # a reason may be a DDXPlus evidence
+    finding_links = load_finding_links(directory, ddxplus_yes_no, reasons)
     evidences = (*evidences, *authored_evidences)
     thresholds = _triage_thresholds(directory)
     advice_file = _read_json(directory, ADVICE_FILE)
@@ -169,6 +181,8 @@ def _load(directory: Path) -> KnowledgeBase:
         french=french,
         catalogue=catalogue,
         authored=authored,
+        authored_cells=authored_cells,
+        finding_links=finding_links,
         body_regions=regions,
         body_site_evidences=site_evidences,
         synonyms=_synonyms(directory, by_code),

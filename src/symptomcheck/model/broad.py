@@ -22,7 +22,8 @@ provenance of each cell (`PROVENANCE`):
   the records), and never below `present_floor`. Mentions are smoothed towards each reason's overall rate
   with `mention_pseudo_count` pseudo-visits;
 - the questions no data source asks (thoughts of suicide), from likelihoods authored with their reasons
-  (`knowledge/authored.py`);
+  (`knowledge/authored.py`), and the authored cells of the data sources' own questions for conditions DDXPlus
+  does not describe (a bleeding ulcer and black stools, feeling faint);
 - elsewhere, a default that favours no source: for a DDXPlus evidence and a condition DDXPlus does not model,
   the DDXPlus conditions' prior-weighted average answer distribution; for a reason and a condition the
   records do not show (fewer than `min_visits`), the reason's overall rate, corrected the same way. So an
@@ -289,6 +290,7 @@ def broad_model(
         s,
     )
     _authored(kb, p, origin, evidences, offsets)
+    _authored_cells(kb, p, origin, evidences, offsets)
     if np.isnan(p).any():
         missing = sorted(
             {evidences[int(np.searchsorted(offsets, t, side="right")) - 1] for t in np.argwhere(np.isnan(p))[:, 0]}
@@ -353,6 +355,19 @@ def _authored(
         origin[absent_row : absent_row + 2] = PROVENANCE["authored"]
 
 
+def _authored_cells(
+    kb: KnowledgeBase, p: FloatArray, origin: NDArray[np.int8], evidences: tuple[str, ...], offsets: NDArray[np.int64]
+) -> None:
+    """The authored P(yes | d) of a data source's yes/no question for a condition DDXPlus does not describe
+    (`authored_cells.csv`; in place): they replace the default, the records' or the derived likelihood. Provenance
+    "authored"."""
+    conditions = kb.condition_codes
+    for cell in kb.authored_cells:
+        absent_row, d = int(offsets[evidences.index(cell.evidence)]), conditions.index(cell.condition)
+        p[absent_row, d], p[absent_row + 1, d] = 1.0 - cell.p_yes, cell.p_yes
+        origin[absent_row : absent_row + 2, d] = PROVENANCE["authored"]
+
+
 def _derive_related(
     kb: KnowledgeBase,
     p: FloatArray,
@@ -367,7 +382,8 @@ def _derive_related(
     it (related, narrower or broader; in place): P(finding | d) = 1 - prod_i (1 - P(reason_i | d)), never below
     the default it replaces. "Diarrhoea" and "rash" are reasons people give; without this, a yes to DDXPlus's
     own question would count the population default against every condition outside DDXPlus. Yes/no findings
-    that are no follow-up only (pain, E_53, and its sites are `_derive_pain`'s). Provenance "derived"."""
+    that are no follow-up only (pain, E_53, and its sites are `_derive_pain`'s). The reasons of `finding_links.csv`
+    count as related too (feeling faint: dizziness, fainting, weakness). Provenance "derived"."""
     merged = {m.ddxplus_equivalent for m in kb.catalogue.reasons if m.relation == "same"}
     sources: dict[str, list[str]] = {}
     for mapping in kb.catalogue.reasons:
@@ -380,6 +396,9 @@ def _derive_related(
         if evidence.kind is not EvidenceKind.BINARY or evidence.parent is not None or evidence.is_antecedent:
             continue
         sources.setdefault(target, []).append(mapping.evidence)
+    for link in kb.finding_links:  # reasons that also tell of a finding (knowledge/authored.py)
+        if link.finding not in merged and link.reason_evidence in reasons and link.finding in evidences:
+            sources.setdefault(link.finding, []).append(link.reason_evidence)
     for target, codes in sources.items():
         absent_row = int(offsets[evidences.index(target)])
         p_none = np.ones(len(cells))
