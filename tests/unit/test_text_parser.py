@@ -150,6 +150,11 @@ def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) ->
         ("尿痛", "zh", "E_55"),
         ("can't breathe", "en", "E_66"),
         ("allergic reaction after eating peanuts", "en", "E_42"),
+        ("I'm having an asthma attack", "en", "E_214"),  # wheezing, in someone with asthma
+        ("I'm having an asthma attack", "en", "E_124"),
+        ("je fais une crise d'asthme", "fr", "E_214"),
+        ("mon fils est asthmatique", "fr", "E_124"),
+        ("孩子有哮喘", "zh", "E_124"),
     ],
 )
 def test_what_a_new_user_typed_and_was_not_understood_now_is(
@@ -238,6 +243,7 @@ def test_breathing_that_makes_a_noise_is_understood_in_chinese(parser: TextParse
         ("I've got sickle cell and terrible back pain", "en", "E_53", "E_175"),  # "terrible" alone says nothing
         ("I got stung by a bee", "en", "A_BITE_STING", "E_42"),  # a sting, not a known allergen
         ("手背疼", "zh", "R_19601", "E_55"),  # the back of the hand, not the back
+        ("a hard lump on the side of my neck", "en", "R_19006", "R_16703"),  # a neck lump, not a kidney mass
     ],
 )
 def test_a_phrase_is_read_as_what_it_means_not_as_a_look_alike(
