@@ -151,10 +151,16 @@ def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) ->
         ("can't breathe", "en", "E_66"),
         ("allergic reaction after eating peanuts", "en", "E_42"),
         ("I'm having an asthma attack", "en", "E_214"),  # wheezing, in someone with asthma
-        ("I'm having an asthma attack", "en", "E_124"),
         ("je fais une crise d'asthme", "fr", "E_214"),
         ("mon fils est asthmatique", "fr", "E_124"),
         ("孩子有哮喘", "zh", "E_124"),
+        ("I think I'm having a heart attack", "en", "E_53"),  # chest pain, with the chest as its site
+        ("kidney stones", "en", "R_16701"),
+        ("zona", "fr", "R_18600"),  # shingles: a rash (it was taken for numbness of the saddle area)
+        ("poux", "fr", "R_18904"),  # lice: an itchy scalp (it was taken for too breathless to speak)
+        ("bad breath", "en", "R_15000"),  # not breathlessness
+        ("constipation", "en", "R_15900"),  # a reason's own name
+        ("absence de règles", "fr", "R_17300"),  # missed periods, not an absence seizure
     ],
 )
 def test_what_a_new_user_typed_and_was_not_understood_now_is(
