@@ -73,7 +73,7 @@ discipline, one **complaint family** at a time.
 
 ## Gaps in the evidence vocabulary
 
-Some red flags a clinician asks had no question in the data sources. Ten are now authored from clinical
+Some red flags a clinician asks had no question in the data sources. Eleven are now authored from clinical
 knowledge, with their likelihoods and reasons (`vocabulary/authored.csv`, `authored_likelihoods.csv`):
 thoughts of suicide or self-harm (`A_SUICIDAL`), spots that do not fade under a glass (`A_NONBLANCH_RASH`,
 which replaced unusual bleeding or bruising as the stand-in for a purpuric rash with fever or a rash),
@@ -82,8 +82,9 @@ green vomit (`A_GREEN_VOMIT`, in a child or a baby), a painful limb colder or pa
 (`A_COLD_LIMB`, in place of "poor circulation" for a painful foot), being too breathless to finish a
 sentence (`A_SENTENCES`, acute severe breathlessness, with a cough or breathlessness), a blow to the head
 (`A_HEAD_INJURY`, with its family), lips or face turned blue or grey (`A_BLUE_LIPS`), a snake bite
-(`A_SNAKE_BITE`) and a bite or sting by an insect or an animal (`A_BITE_STING`, with the snake bite the
-triggers of the bites and stings family). Where a close
+(`A_SNAKE_BITE`), a bite or sting by an insect or an animal (`A_BITE_STING`, with the snake bite the
+triggers of the bites and stings family) and an overdose or a swallowed poison (`A_OVERDOSE`, with its
+family). Where a close
 evidence exists for the others, the red flag uses it and its reason says so (confusion stands for a drowsy,
 hard-to-rouse child).
 Still missing: a current injury or fall (a blow to the head and a bite have their families), whether an

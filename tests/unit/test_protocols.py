@@ -503,3 +503,13 @@ def test_a_bite_or_sting_with_a_danger_sign_sets_its_level(broad: Engine, sign: 
     assessment = broad.assess(40, "M", [("A_BITE_STING", Answer.yes()), (sign, Answer.yes())])
     assert sign in {flag.evidence for flag in assessment.triage.red_flags}
     assert assessment.triage.level.urgency >= level.urgency
+
+
+def test_an_overdose_is_an_emergency_whatever_else_is_said_and_asks_about_self_harm_first(broad: Engine) -> None:
+    answers = [("A_OVERDOSE", Answer.yes())]
+    assessment = broad.assess(19, "F", answers)
+    assert "overdose" in assessment.families
+    assert assessment.next_question == "A_SUICIDAL"
+    assert assessment.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    drowsy = broad.assess(19, "F", [*answers, ("A_SUICIDAL", Answer.no()), ("E_39", Answer.yes())])
+    assert drowsy.triage.level is TriageLevel.EMERGENCY_AMBULANCE

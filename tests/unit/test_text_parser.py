@@ -286,6 +286,10 @@ def test_a_phrase_is_read_as_what_it_means_not_as_a_look_alike(
         ("j'ai été mordue par un chien", "fr", "A_BITE_STING"),
         ("今天被流浪狗咬了", "zh", "A_BITE_STING"),
         ("被蜜蜂蛰了，手肿了", "zh", "A_BITE_STING"),
+        ("I took too many pills", "en", "A_OVERDOSE"),
+        ("my son swallowed bleach", "en", "A_OVERDOSE"),
+        ("j'ai pris trop de médicaments", "fr", "A_OVERDOSE"),
+        ("吃了太多药", "zh", "A_OVERDOSE"),
     ],
 )
 def test_a_sign_asked_as_a_red_flag_is_understood_in_each_language(
