@@ -59,6 +59,11 @@ discipline, one **complaint family** at a time.
   pain-radiation question) or `>=N` on a 0-10 scale. When it is present, its `level` is a **minimum
   triage level**: the advice can be more urgent (from the model or another red flag), never less. Levels,
   most urgent first: `emergency_ambulance`, `emergency`, `consultation_24`, `consultation`.
+- **Two answers together**: a red flag may need a second answer as well (`with`: an evidence, or
+  `CODE:VALUE`), for a sign that warrants its level only in combination: a fever with a swollen joint
+  (septic arthritis), or feeling faint with belly pain and a missed period (a ruptured ectopic pregnancy).
+  Each answer on its own keeps its own, lower, flag or none. The second question is asked among the red
+  flags, at the place of the flag's own, and the advice then gives both answers as its reason.
 - **Global red flags** (`texts/advice.json`) apply to every consultation; a protocol red flag on the same
   answer has the same level. The protocols repeat them where they matter so that they are asked early.
 - **Follow-up questions**: some questions are asked only once their parent is answered yes (the pain's
@@ -109,6 +114,16 @@ def _answer_label(evidence: Evidence, value: str) -> str:
     if value.startswith(">="):
         return f"{value[2:]} or more (0-10)"
     return evidence.value(value).text.en
+
+
+def _red_flag_answer(knowledge: KnowledgeBase, evidence: Evidence, row: dict[str, str]) -> str:
+    """The red-flag answer, and the second answer it needs when it has one."""
+    answer = _answer_label(evidence, row["value"])
+    if not row["with"]:
+        return answer
+    code, _, value = row["with"].partition(":")
+    second = knowledge.evidence(code)
+    return f"{answer}, with `{code}` {_evidence_label(second)} {_answer_label(second, value)}"
 
 
 def _trigger_label(knowledge: KnowledgeBase, trigger: str) -> str:
@@ -181,7 +196,7 @@ def render(knowledge: KnowledgeBase, families: Sequence[dict[str, str]], questio
             lines.append(
                 f"| {row['order']} | {'red flag' if red else 'core'} "
                 f"| `{row['evidence']}` {_cell(_evidence_label(evidence))} "
-                f"| {_cell(_answer_label(evidence, row['value'])) if red else ''} "
+                f"| {_cell(_red_flag_answer(knowledge, evidence, row)) if red else ''} "
                 f"| {level} "
                 f"| {_restriction(row)} | {_cell(row['reason'])} |"
             )

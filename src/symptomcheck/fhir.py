@@ -282,10 +282,18 @@ def _observed_value(evidence: Evidence, given: Answer, lang: Language) -> dict[s
 
 
 def _red_flag_text(knowledge: KnowledgeBase, flag: RedFlag, lang: Language, who: Subject) -> str:
-    evidence = knowledge.evidence(flag.evidence)
-    question = question_text(knowledge, flag.evidence, lang, who)
-    if flag.value is not None:
-        return f"{question} {evidence.value(flag.value).text[lang]}"
-    if flag.minimum is not None:
-        return f"{question} ≥ {flag.minimum}"
+    text = _flag_answer_text(knowledge, flag.evidence, flag.value, flag.minimum, lang, who)
+    if flag.with_evidence is None:
+        return text
+    return f"{text} + {_flag_answer_text(knowledge, flag.with_evidence, flag.with_value, None, lang, who)}"
+
+
+def _flag_answer_text(
+    knowledge: KnowledgeBase, code: str, value: str | None, minimum: int | None, lang: Language, who: Subject
+) -> str:
+    question = question_text(knowledge, code, lang, who)
+    if value is not None:
+        return f"{question} {knowledge.evidence(code).value(value).text[lang]}"
+    if minimum is not None:
+        return f"{question} ≥ {minimum}"
     return question

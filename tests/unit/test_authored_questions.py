@@ -208,7 +208,7 @@ def broad(knowledge: KnowledgeBase) -> Engine:
 def test_an_authored_red_flag_is_asked_first_in_its_family_and_sets_its_level(
     broad: Engine, knowledge: KnowledgeBase, age: int, complaint: str, flag: str, level: TriageLevel
 ) -> None:
-    red_flags = {red_flag.evidence for red_flag in knowledge.red_flags}
+    red_flags = {code for red_flag in knowledge.red_flags for code in red_flag.evidences}
     answers = [(complaint, Answer.yes())]
     asked = []
     while (question := broad.assess(age, "F", answers).next_question) not in (flag, None):

@@ -25,7 +25,9 @@ FAMILY_COLUMNS = [
     "family", "name_en", "name_fr", "name_zh", "triggers", "min_age", "max_age",
     "advice_en", "advice_fr", "advice_zh", "reason",
 ]  # fmt: skip
-QUESTION_COLUMNS = ["family", "order", "role", "evidence", "value", "level", "min_age", "max_age", "sex", "reason"]
+QUESTION_COLUMNS = [
+    "family", "order", "role", "evidence", "value", "with", "level", "min_age", "max_age", "sex", "reason",
+]  # fmt: skip
 RED_FLAG_LEVELS = {"emergency_ambulance", "emergency", "consultation_24", "consultation"}
 MUST_HAVE_FAMILIES = {
     "chest_pain", "abdominal_pain", "headache", "sore_throat", "cough", "breathlessness", "fever",
@@ -135,6 +137,19 @@ def test_every_red_flag_has_a_valid_level_and_core_questions_have_none(questions
         else:
             assert row["level"] == "", _where(row)
             assert row["value"] == "", _where(row)
+            assert row["with"] == "", _where(row)
+
+
+def test_a_red_flag_that_needs_a_second_answer_names_another_answer_its_evidence_can_give(
+    questions: list[dict[str, str]], knowledge: KnowledgeBase
+) -> None:
+    seconds = [row for row in questions if row["with"]]
+    assert seconds, "the tables have red flags that need two answers (a fever with a swollen joint)"
+    for row in seconds:
+        code, _, value = row["with"].partition(":")
+        evidence = knowledge.evidence(code)
+        assert code != row["evidence"], _where(row)
+        assert value in evidence.value_codes if value else evidence.kind is EvidenceKind.BINARY, _where(row)
 
 
 def test_every_family_has_a_red_flag_and_a_core_question(
@@ -154,7 +169,9 @@ def test_no_family_asks_the_same_answer_twice_for_the_same_people(
     questions_by_family: dict[str, list[dict[str, str]]],
 ) -> None:
     for family, rows in questions_by_family.items():
-        keys = [(row["evidence"], row["value"], row["min_age"], row["max_age"], row["sex"]) for row in rows]
+        keys = [
+            (row["evidence"], row["value"], row["with"], row["min_age"], row["max_age"], row["sex"]) for row in rows
+        ]
         assert len(set(keys)) == len(keys), (family, [k for k, n in Counter(keys).items() if n > 1])
 
 

@@ -217,6 +217,7 @@ def rewrite(path: Path, change: dict[str, str], row: int = 0) -> None:
         ("families.csv", {"triggers": "E_55:V_9999"}, "has no value"),
         ("families.csv", {"name_zh": ""}, "name is empty in zh"),
         ("families.csv", {"max_age": "old"}, "an age bound is a whole number"),
+        ("questions.csv", {"with": "E_91"}, "a core question has no value, second answer or level"),
     ],
 )
 def test_a_broken_protocol_table_is_refused_with_what_is_wrong(
@@ -235,6 +236,73 @@ def test_a_red_flag_with_a_level_that_does_not_exist_is_refused(knowledge_dir: P
     rewrite(path, {"level": "urgent"}, index)
     with pytest.raises(KnowledgeError, match="unknown level 'urgent'"):
         load_knowledge(knowledge_dir)
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        ("E_9999", "must name another known evidence"),
+        ("E_55", "is not yes/no, give CODE:VALUE"),
+        ("E_55:V_9999", "has no value"),
+    ],
+)
+def test_a_red_flag_whose_second_answer_cannot_be_given_is_refused(
+    knowledge_dir: Path, second: str, message: str
+) -> None:
+    path = knowledge_dir / "protocols" / "questions.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    index = next(i for i, row in enumerate(rows) if row["role"] == "red_flag" and row["evidence"] != "E_55")
+    rewrite(path, {"with": second}, index)
+    with pytest.raises(KnowledgeError, match=message):
+        load_knowledge(knowledge_dir)
+
+
+SWOLLEN_KNEE_PAIN = [("E_53", Answer.yes()), ("E_55", Answer.of("V_92"))]  # pain, in the right knee
+
+
+def test_a_red_flag_that_needs_two_answers_is_raised_only_by_both(broad: Engine) -> None:
+    fever, swollen = ("E_91", Answer.yes()), ("R_19255", Answer.yes())
+    only_fever = broad.assess(40, "M", [*SWOLLEN_KNEE_PAIN, fever, ("R_19255", Answer.no())])
+    only_swollen = broad.assess(40, "M", [*SWOLLEN_KNEE_PAIN, ("E_91", Answer.no()), swollen])
+    both = broad.assess(40, "M", [*SWOLLEN_KNEE_PAIN, fever, swollen])
+    paired = [flag for flag in both.triage.red_flags if flag.with_evidence == "R_19255"]
+    assert [flag.evidences for flag in paired] == [("E_91", "R_19255")]
+    assert both.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    for one in (only_fever, only_swollen):
+        assert not any(flag.with_evidence for flag in one.triage.red_flags)
+    # either answer first: the same advice
+    swapped = broad.assess(40, "M", [*SWOLLEN_KNEE_PAIN, swollen, fever])
+    assert swapped.triage.level is both.triage.level
+
+
+def test_the_second_answer_of_a_red_flag_is_asked_among_the_red_flags(broad: Engine, knowledge: KnowledgeBase) -> None:
+    red_flags = {flag.evidence for flag in knowledge.red_flags}
+    answers = list(SWOLLEN_KNEE_PAIN)
+    asked = []
+    while (question := broad.assess(40, "M", answers).next_question) not in ("R_19255", None):
+        asked.append(question)
+        answers.append((question, Answer.yes() if question == "E_91" else Answer.no()))
+    assert question == "R_19255"
+    assert "E_91" in asked
+    assert set(asked) <= red_flags  # no core question or question by information gain before it
+
+
+def test_belly_pain_with_a_missed_period_and_feeling_faint_calls_an_ambulance_and_says_both_answers(
+    broad: Engine, knowledge: KnowledgeBase
+) -> None:
+    belly = [("E_53", Answer.yes()), ("E_55", Answer.of("V_87"))]  # pain low on the right of the belly
+    faint, missed = ("E_82", Answer.yes()), ("R_17300", Answer.yes())
+    assessment = broad.assess(27, "F", [*belly, missed, faint])
+    assert assessment.triage.level is TriageLevel.EMERGENCY_AMBULANCE
+    not_missed = broad.assess(27, "F", [*belly, ("R_17300", Answer.no()), faint])
+    assert not any(flag.with_evidence for flag in not_missed.triage.red_flags)
+    answers = dict([*belly, missed, faint])
+    for language in ("en", "fr", "zh"):
+        text = triage_because(knowledge, assessment, answers, language)
+        assert knowledge.evidence("E_82").question[language] in text
+        assert knowledge.evidence("R_17300").question[language] in text
+    assert not any(flag.with_evidence for flag in broad.assess(40, "M", [*belly, faint]).triage.red_flags)
 
 
 def test_a_person_who_cannot_answer_is_not_asked_on_once_the_red_flags_are_asked(broad: Engine) -> None:

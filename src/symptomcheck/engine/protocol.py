@@ -3,7 +3,8 @@
 For each interview (vectorised over N of them):
 - the complaint families that apply are those with a trigger among the answers (a yes, or a value);
 - the red-flag questions of those families (for the person's age and sex) are asked first, in the table's
-  order, each before any question chosen by information gain;
+  order, each before any question chosen by information gain (a flag that needs a second answer has that
+  question asked among the red flags, at the place of its own);
 - after them the next question is chosen among the families' core questions and the questions some
   condition still in play (posterior >= `relevant_mass`) depends on: a question no candidate depends on is
   never asked.
@@ -80,6 +81,10 @@ def compile_protocols(model: Model, knowledge: KnowledgeBase, in_condition: Bool
             low, high = _bounds(question.min_age, question.max_age)
             sex = -1 if question.sex is None else ("F", "M").index(question.sex)
             rows.append((f, e, question.role == "red_flag", question.order, low, high, sex))
+            # a flag that needs a second answer: its question is asked among the red flags, at this one's place
+            second = evidences.get(question.flag.with_evidence or "") if question.flag is not None else None
+            if second is not None:
+                rows.append((f, second, True, question.order, low, high, sex))
     table = np.array(rows, dtype=np.int64).reshape(-1, 7)
     # red flags of several families interleave by their order in each family, then by family
     priority = np.zeros(len(table))

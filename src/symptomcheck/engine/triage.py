@@ -5,7 +5,8 @@ every more urgent one, reach L's threshold (`triage_rule.csv`: lower thresholds 
 The probabilities are the calibrated posterior (the naive-Bayes posterior with tempered likelihoods),
 which keeps mass on every alternative not yet ruled out; the differential's shares are not used, since by
 construction they give every listed condition a visible share whatever its chance. A red-flag answer
-(`advice.json`) raises the advice to at least its level on its own. Self-care is advised only when nothing else applies.
+(`advice.json`, the protocols), or a pair of answers for a flag that needs two, raises the advice to at least
+its level on its own. Self-care is advised only when nothing else applies.
 """
 
 from __future__ import annotations
@@ -48,18 +49,23 @@ def level_by_probability(
 
 
 def raised_red_flags(red_flags: Sequence[RedFlag], answers: Mapping[str, Answer]) -> tuple[RedFlag, ...]:
-    """The red flags the answers raise, most urgent first."""
-    raised = []
-    for flag in red_flags:
-        answer = answers.get(flag.evidence)
-        if answer is None or answer.status is not AnswerStatus.PRESENT:
-            continue
-        if flag.minimum is not None:
-            if any(value.isdigit() and int(value) >= flag.minimum for value in answer.values):
-                raised.append(flag)
-        elif flag.value is None or flag.value in answer.values:
-            raised.append(flag)
+    """The red flags the answers raise (a flag with a second answer: both given), most urgent first."""
+    raised = [
+        flag
+        for flag in red_flags
+        if _says(answers.get(flag.evidence), flag.value, flag.minimum)
+        and (flag.with_evidence is None or _says(answers.get(flag.with_evidence), flag.with_value, None))
+    ]
     return tuple(sorted(raised, key=lambda flag: -flag.level.urgency))
+
+
+def _says(answer: Answer | None, value: str | None, minimum: int | None) -> bool:
+    """Whether the answer is a yes (with `value` among its values, or a scale value of at least `minimum`)."""
+    if answer is None or answer.status is not AnswerStatus.PRESENT:
+        return False
+    if minimum is not None:
+        return any(given.isdigit() and int(given) >= minimum for given in answer.values)
+    return value is None or value in answer.values
 
 
 def decide(
@@ -96,14 +102,12 @@ def triage_of_interview(
     """`decide` for an interview: its log-posterior (D,), its answers and each one's log-likelihood (D,).
 
     A red-flag answer also moves the posterior, so the advice must not fall below what the probabilities
-    give with any set of the red-flag answers taken out: then adding a red flag never lowers the advice,
-    whatever came before, and the order of the answers does not matter.
+    give with any set of the red-flag answers (those of the raised flags) taken out: then adding a red flag
+    never lowers the advice, whatever came before, and the order of the answers does not matter.
     """
-    flag_codes = {flag.evidence for flag in red_flags}
+    raised_by = {code for flag in raised_red_flags(red_flags, dict(answers)) for code in flag.evidences}
     flagged = [
-        log_likelihood
-        for (code, answer), log_likelihood in zip(answers, log_likelihoods, strict=True)
-        if code in flag_codes and raised_red_flags(red_flags, {code: answer})
+        log_likelihood for (code, _), log_likelihood in zip(answers, log_likelihoods, strict=True) if code in raised_by
     ]
     floors = []
     for size in range(1, min(len(flagged), MAX_FLAGS_COMBINED) + 1):

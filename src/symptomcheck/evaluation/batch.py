@@ -78,7 +78,7 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     decisive = np.zeros((len(patients), tables.n_evidences), dtype=bool)
     index = {code: e for e, code in enumerate(tables.evidences)}
     for n, flags in enumerate(flags_of):
-        decisive[n, [index[flag.evidence] for flag in flags if flag.evidence in index]] = True
+        decisive[n, [index[code] for flag in flags for code in flag.evidences if code in index]] = True
     flip = interview_flip(tables, interviews, decisive)
     flipped_log_posterior = interviews.log_posterior - flip.log_likelihood_given + flip.log_likelihood_flipped
     flipped = batch_urgency(normalise(flipped_log_posterior), tables.level_urgency, engine.knowledge.triage_thresholds)
@@ -113,7 +113,7 @@ def _red_flag_urgency(
     probability rule alone decides, as vectorised)."""
     knowledge, tables = engine.knowledge, engine.tables
     changed = changed or {}
-    flagged = {flag.evidence for flag in red_flags}
+    flagged = {code for flag in red_flags for code in flag.evidences}
 
     def answer(code: str) -> Answer:
         return changed[code] if code in changed else answer_of(knowledge, patient, code)

@@ -281,9 +281,11 @@ def visit_flag_urgency(
     }
     result = np.full(len(reasons), -1, dtype=np.int64)
     for flag in knowledge.red_flags:
-        if flag.value is not None or flag.minimum is not None or flag.evidence not in index:
+        if flag.value is not None or flag.minimum is not None or flag.with_value is not None:
             continue
-        raised = present[:, index[flag.evidence]].copy()
+        if any(code not in index for code in flag.evidences):
+            continue
+        raised = present[:, [index[code] for code in flag.evidences]].all(axis=1)
         if flag.family is not None:
             raised &= families[flag.family]
         if flag.min_age is not None:

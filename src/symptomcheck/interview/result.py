@@ -89,11 +89,19 @@ def triage_because(
     then the reason given, not a list of unrelated urgent conditions."""
     triage = assessment.triage
     flags = reason_flags(assessment)
-    if flags and flags[0].evidence in answers:
-        evidence = knowledge.evidence(flags[0].evidence)
-        said = answer_words(knowledge, evidence, answers[evidence.code], language)
-        question = question_text(knowledge, evidence.code, language, subject)
-        return knowledge.message(language, "triage_because_flag", answer=said, question=question)
+    if flags and all(code in answers for code in flags[0].evidences):
+        said = [
+            (answer_words(knowledge, knowledge.evidence(code), answers[code], language),
+             question_text(knowledge, code, language, subject))
+            for code in flags[0].evidences
+        ]  # fmt: skip
+        if len(said) == 2:  # a flag that needs two answers
+            (answer, question), (answer_2, question_2) = said
+            return knowledge.message(
+                language, "triage_because_flags", answer=answer, question=question, answer_2=answer_2,
+                question_2=question_2,
+            )  # fmt: skip
+        return knowledge.message(language, "triage_because_flag", answer=said[0][0], question=said[0][1])
     names = LIST_SEPARATOR[language].join(
         knowledge.condition(code).name[language] for code in assessment.triage_conditions
     )

@@ -149,7 +149,7 @@ class KnowledgeBase:
             self,
             conditions=tuple(c for c in self.conditions if c.code in keep_conditions),
             evidences=tuple(e for e in self.evidences if e.code in keep_evidences),
-            red_flags=tuple(flag for flag in self.red_flags if flag.evidence in keep_evidences),
+            red_flags=tuple(flag for flag in self.red_flags if keep_evidences.issuperset(flag.evidences)),
         )
 
     def regions_for(self, evidence: str) -> tuple[BodyRegion, ...]:

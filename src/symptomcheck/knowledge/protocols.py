@@ -5,7 +5,8 @@ Two tables (`protocols/families.csv`, `protocols/questions.csv`, documented in d
   to a yes/no evidence (`E_53`), or a value of a categorical or multi-choice evidence (`E_55:V_29`);
 - its red-flag questions are asked first, in order; a red-flag answer sets a minimum triage level, with its
   clinical reason, whatever the model says (the flag counts only while its family applies: a possible
-  pregnancy raises abdominal pain, not a cold);
+  pregnancy raises abdominal pain, not a cold); a flag may need a second answer as well (`with`: a fever
+  with a swollen joint), whose question is then asked among the red flags, at the place of the flag's own;
 - its core questions (onset, severity, the symptoms that separate its common causes) are always among the
   questions the interview may choose from, beside those the conditions still in play depend on.
 """
@@ -36,7 +37,9 @@ FAMILY_COLUMNS = (
     "advice_zh",
     "reason",
 )
-QUESTION_COLUMNS = ("family", "order", "role", "evidence", "value", "level", "min_age", "max_age", "sex", "reason")
+QUESTION_COLUMNS = (
+    "family", "order", "role", "evidence", "value", "with", "level", "min_age", "max_age", "sex", "reason",
+)  # fmt: skip
 Role = Literal["red_flag", "core"]
 ROLES: tuple[Role, ...] = ("red_flag", "core")
 
@@ -167,9 +170,9 @@ def _question(row: dict[str, str], evidences: Mapping[str, Evidence], where: str
     min_age, max_age = _age(row["min_age"], QUESTIONS_FILE, where), _age(row["max_age"], QUESTIONS_FILE, where)
     flag = None
     if role == "red_flag":
-        flag = _flag(row, evidence, family, where, min_age, max_age, sex)
-    elif row["level"] or row["value"]:
-        raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: a core question has no value or level")
+        flag = _flag(row, evidence, evidences, family, where, min_age, max_age, sex)
+    elif row["level"] or row["value"] or row["with"]:
+        raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: a core question has no value, second answer or level")
     return ProtocolQuestion(
         family=family,
         order=order,
@@ -186,6 +189,7 @@ def _question(row: dict[str, str], evidences: Mapping[str, Evidence], where: str
 def _flag(
     row: dict[str, str],
     evidence: Evidence,
+    evidences: Mapping[str, Evidence],
     family: str,
     where: str,
     min_age: int | None,
@@ -210,6 +214,7 @@ def _flag(
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: {evidence.code} has no value {value!r}")
     elif value is None and evidence.kind is not EvidenceKind.BINARY:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: {evidence.code} is not yes/no, so the flag needs a value")
+    with_evidence, with_value = _second_answer(row["with"], evidence, evidences, where)
     return RedFlag(
         evidence=evidence.code,
         level=level,
@@ -220,7 +225,28 @@ def _flag(
         min_age=min_age,
         max_age=max_age,
         sex=sex,
+        with_evidence=with_evidence,
+        with_value=with_value,
     )
+
+
+def _second_answer(
+    item: str, evidence: Evidence, evidences: Mapping[str, Evidence], where: str
+) -> tuple[str | None, str | None]:
+    """The second answer a red flag needs (`with`: a yes, `CODE`, or a value, `CODE:VALUE`), if any."""
+    if not item:
+        return None, None
+    code, _, value = item.partition(":")
+    second = evidences.get(code)
+    if second is None or code == evidence.code:
+        raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r} must name another known evidence")
+    if value:
+        if value not in second.value_codes:
+            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: {code} has no value {value!r}")
+        return code, value
+    if second.kind is not EvidenceKind.BINARY:
+        raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: {code} is not yes/no, give CODE:VALUE")
+    return code, None
 
 
 def _age(text: str, file: str, where: str) -> int | None:

@@ -138,10 +138,13 @@ class TriageRule:
 
 @dataclass(frozen=True, slots=True)
 class RedFlag:
-    """An answer that on its own raises the advice to at least `level`.
+    """An answer that raises the advice to at least `level`: on its own, or together with a second answer.
 
     `value` is None for a yes to a yes/no question, a value code for a categorical or multi-choice
-    question, and `minimum` a lower bound for a 0-10 scale.
+    question, and `minimum` a lower bound for a 0-10 scale. `with_evidence` (and `with_value`, in the same
+    way) names a second answer the flag also needs: a sign that warrants its level only in combination (a
+    fever with a swollen joint: septic arthritis; feeling faint with a missed period: a ruptured ectopic
+    pregnancy), each of which on its own is a weaker flag or none.
     """
 
     evidence: str
@@ -156,6 +159,13 @@ class RedFlag:
     # what to do, in the flag's own words, in place of its level's general action (thoughts of suicide: not to
     # stay alone, and the crisis lines): (subject, language, text) for "self", "child" and "adult"
     actions: tuple[tuple[str, str, str], ...] = ()
+    with_evidence: str | None = None
+    with_value: str | None = None
+
+    @property
+    def evidences(self) -> tuple[str, ...]:
+        """The questions whose answers raise the flag: its own, then the second one's when it has one."""
+        return (self.evidence,) if self.with_evidence is None else (self.evidence, self.with_evidence)
 
     def action(self, subject: str, language: str) -> str | None:
         """The flag's own action for this subject and language, if it has one."""

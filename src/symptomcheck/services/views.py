@@ -288,8 +288,9 @@ class Presenter:
             when_to_escalate=advice.when_to_escalate,
             emergency_now=assessment.emergency_likely,
             red_flags=tuple(
-                RedFlagView(flag.evidence, self.question_text(flag.evidence, language, subject), flag.level)
+                RedFlagView(code, self.question_text(code, language, subject), flag.level)
                 for flag in assessment.triage.red_flags
+                for code in flag.evidences
             ),
             because=triage_because(kb, assessment, given, language, subject),
             earlier=earlier_note(kb, assessment, language),
