@@ -72,7 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--patients", type=int, default=200, help="patients replayed for the step latencies")
-    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL, help="model artifact (the broad one: BROAD_MODEL)")
+    parser.add_argument(
+        "--model", type=Path, default=SHIPPED_MODEL, help="model artifact (the shipped broad model by default)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     engine = Engine(load_model(args.model), default_knowledge())

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from symptomcheck.knowledge import LANGUAGES, KnowledgeError, default_knowledge
-from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, Model, ModelError, load_model
+from symptomcheck.model import SHIPPED_MODEL, Model, ModelError, load_model
 from symptomcheck.model.authored import with_authored
 from symptomcheck.patients import PatientFileError
 from symptomcheck.visits import VisitFileError
@@ -447,7 +447,7 @@ def evaluate_visits_command(
     visits: VisitsArgument,
     model: Annotated[
         Path, typer.Option("--model", help="A model artifact (.npz); the broad model by default.")
-    ] = BROAD_MODEL,
+    ] = SHIPPED_MODEL,
     holdout_years: Annotated[
         str,
         typer.Option(
@@ -503,7 +503,7 @@ def calibrate(
     visits: VisitsArgument,
     model: Annotated[
         Path, typer.Option("--model", help="A model artifact (.npz); the broad model by default.")
-    ] = BROAD_MODEL,
+    ] = SHIPPED_MODEL,
     holdout_years: Annotated[
         str,
         typer.Option(

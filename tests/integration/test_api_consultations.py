@@ -137,7 +137,7 @@ def test_an_answer_that_does_not_fit_its_question_is_refused_and_changes_nothing
 
 
 def _first_question_of_kind(server: Server, kind: str, knowledge: KnowledgeBase) -> dict[str, Any]:
-    """Walk consultations (answering yes) until a question of `kind` is current."""
+    """Walk consultations (answering yes, or the last option offered) until a question of `kind` is current."""
     for complaint in ("E_53", "E_91", "E_201", "E_77"):
         state = server.new_consultation(complaint=complaint, age=40, sex="M")
         for _ in range(25):
@@ -146,8 +146,13 @@ def _first_question_of_kind(server: Server, kind: str, knowledge: KnowledgeBase)
                 break
             if question["kind"] == kind:
                 return state
-            status = "present" if question["kind"] == "yes_no" else "absent"
-            state = answer_current(server.http, state, {"status": status, "values": []}).json()
+            if question["kind"] == "yes_no":
+                given: dict[str, Any] = {"status": "present", "values": []}
+            elif question.get("options"):
+                given = {"status": "present", "values": [question["options"][-1]["id"]]}
+            else:
+                given = {"status": "absent", "values": []}
+            state = answer_current(server.http, state, given).json()
     raise AssertionError(f"no {kind} question reached")
 
 

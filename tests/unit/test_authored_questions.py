@@ -23,7 +23,7 @@ from symptomcheck.knowledge import (
     load_knowledge,
 )
 from symptomcheck.knowledge.authored import CELLS_FILE, LIKELIHOODS_FILE, LINKS_FILE, QUESTIONS_FILE
-from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, Model, load_model
+from symptomcheck.model import DDXPLUS_MODEL, SHIPPED_MODEL, Model, load_model
 from symptomcheck.model.authored import with_authored
 from symptomcheck.model.broad import PROVENANCE
 from symptomcheck.model.demographics import AGE_BAND_STARTS
@@ -164,14 +164,14 @@ def test_the_learned_differential_keeps_the_evidences_it_was_trained_on_and_join
 
 
 def test_the_shipped_ddxplus_model_asks_about_thoughts_of_suicide(knowledge: KnowledgeBase) -> None:
-    shipped = load_model(SHIPPED_MODEL)
+    shipped = load_model(DDXPLUS_MODEL)
     assert "A_SUICIDAL" in shipped.evidences
     assert "A_SUICIDAL" not in shipped.differential_evidences
 
 
 @pytest.fixture(scope="module")
 def broad(knowledge: KnowledgeBase) -> Engine:
-    return Engine(load_model(BROAD_MODEL), knowledge)
+    return Engine(load_model(SHIPPED_MODEL), knowledge)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_green_vomit_is_a_red_flag_for_a_vomiting_child_and_not_for_an_adult(bro
 
 
 def test_both_shipped_models_ask_every_authored_question(knowledge: KnowledgeBase) -> None:
-    for path in (SHIPPED_MODEL, BROAD_MODEL):
+    for path in (DDXPLUS_MODEL, SHIPPED_MODEL):
         assert {q.evidence for q in knowledge.authored} <= set(load_model(path).evidences), path.name
 
 
@@ -256,7 +256,7 @@ def test_a_ddxplus_patient_answers_a_narrower_authored_question_dont_know_with_i
 ) -> None:
     question = next(q for q in knowledge.authored if q.evidence == "A_SENTENCES")
     assert question.narrower_than == "E_66"
-    tables = compile_tables(load_model(SHIPPED_MODEL), knowledge)
+    tables = compile_tables(load_model(DDXPLUS_MODEL), knowledge)
     breathless = Patient(60, "M", "Pneumonia", "E_66", frozenset({"E_66"}), {}, ())
     coughing = Patient(60, "M", "Bronchitis", "E_201", frozenset({"E_201"}), {}, ())
     derived = derived_answers(knowledge, tables, [breathless, coughing])

@@ -13,7 +13,7 @@ from symptomcheck.engine.assessment import Engine
 from symptomcheck.interview import Subject
 from symptomcheck.interview.result import advice_given
 from symptomcheck.knowledge import KnowledgeBase, KnowledgeError, Language, TriageLevel, load_knowledge
-from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, load_model
+from symptomcheck.model import DDXPLUS_MODEL, SHIPPED_MODEL, load_model
 
 # a crisis line each text must give, by language
 CRISIS_LINE: dict[Language, str] = {"en": "988", "fr": "3114", "zh": "12356"}
@@ -21,7 +21,7 @@ CRISIS_LINE: dict[Language, str] = {"en": "988", "fr": "3114", "zh": "12356"}
 
 @pytest.fixture(scope="module", params=["default", "broad"])
 def engine(request: pytest.FixtureRequest, knowledge: KnowledgeBase) -> Engine:
-    return Engine(load_model(SHIPPED_MODEL if request.param == "default" else BROAD_MODEL), knowledge)
+    return Engine(load_model(DDXPLUS_MODEL if request.param == "default" else SHIPPED_MODEL), knowledge)
 
 
 @pytest.mark.parametrize("subject", list(Subject))
@@ -46,7 +46,7 @@ def test_each_subject_is_spoken_to_in_its_own_words(knowledge: KnowledgeBase) ->
 
 
 def test_advice_the_chances_set_keeps_the_levels_general_action(knowledge: KnowledgeBase) -> None:
-    engine = Engine(load_model(SHIPPED_MODEL), knowledge)
+    engine = Engine(load_model(DDXPLUS_MODEL), knowledge)
     assessment = engine.assess(40, "F", [("E_201", Answer.yes())])  # a cough: no red flag
     assert not assessment.triage.red_flags
     for language in ("en", "fr", "zh"):
@@ -55,7 +55,7 @@ def test_advice_the_chances_set_keeps_the_levels_general_action(knowledge: Knowl
 
 
 def test_a_more_urgent_level_set_by_a_likely_condition_keeps_its_own_action(knowledge: KnowledgeBase) -> None:
-    engine = Engine(load_model(BROAD_MODEL), knowledge)
+    engine = Engine(load_model(SHIPPED_MODEL), knowledge)
     # crushing chest pain at rest with sweating in a 60-year-old man, who also has thoughts of suicide
     answers = [("E_53", Answer.yes()), ("E_14", Answer.yes()), ("E_50", Answer.yes()), ("A_SUICIDAL", Answer.yes())]
     assessment = engine.assess(60, "M", answers)

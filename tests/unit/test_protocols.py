@@ -20,7 +20,7 @@ from symptomcheck.interview.result import cannot_name_a_cause, triage_because
 from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.interview.wording import percent
 from symptomcheck.knowledge import KnowledgeBase, KnowledgeError, RedFlag, TriageLevel, load_knowledge
-from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, load_model
+from symptomcheck.model import DDXPLUS_MODEL, SHIPPED_MODEL, load_model
 from symptomcheck.model.demographics import sex_index
 
 CHEST_PAIN = [("E_53", Answer.yes()), ("E_55", Answer.of("V_29"))]  # pain, in the lower centre of the chest
@@ -28,12 +28,12 @@ CHEST_PAIN = [("E_53", Answer.yes()), ("E_55", Answer.of("V_29"))]  # pain, in t
 
 @pytest.fixture(scope="module")
 def engine(knowledge: KnowledgeBase) -> Engine:
-    return Engine(load_model(SHIPPED_MODEL), knowledge)
+    return Engine(load_model(DDXPLUS_MODEL), knowledge)
 
 
 @pytest.fixture(scope="module")
 def broad(knowledge: KnowledgeBase) -> Engine:
-    return Engine(load_model(BROAD_MODEL), knowledge)
+    return Engine(load_model(SHIPPED_MODEL), knowledge)
 
 
 def flags_in_order(knowledge: KnowledgeBase, family: str, engine: Engine) -> list[str]:

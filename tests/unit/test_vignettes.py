@@ -24,7 +24,7 @@ from symptomcheck.evaluation.vignettes import (
 )
 from symptomcheck.interview.text_parser import TextParser
 from symptomcheck.knowledge import KnowledgeBase, TriageLevel
-from symptomcheck.model import BROAD_MODEL, SHIPPED_MODEL, load_model
+from symptomcheck.model import DDXPLUS_MODEL, SHIPPED_MODEL, load_model
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "vignettes.md"
 EXAMPLE: dict[str, Any] = json.loads(DOCS.read_text(encoding="utf-8").split("```json\n")[1].split("```")[0])
@@ -137,7 +137,7 @@ def test_questions_the_vignette_does_not_mention_are_answered_dont_know(
 ) -> None:
     record = {**EXAMPLE, "complaint": "E_201", "present": ["E_201", "E_91"], "absent": ["E_66"]}
     (vignette,) = load_vignettes(write(tmp_path / "v.jsonl", record), knowledge, parser)
-    engine = RecordingEngine(load_model(SHIPPED_MODEL), knowledge)
+    engine = RecordingEngine(load_model(DDXPLUS_MODEL), knowledge)
     outcome = VignetteRunner(engine, parser).run(vignette)
     final = engine.seen[-1]
     assert final[0] == ("E_201", Answer.yes())
@@ -216,7 +216,7 @@ THREE = [
 ]
 
 
-@pytest.mark.parametrize("model", [SHIPPED_MODEL, BROAD_MODEL], ids=["default", "broad"])
+@pytest.mark.parametrize("model", [DDXPLUS_MODEL, SHIPPED_MODEL], ids=["default", "broad"])
 def test_the_command_interviews_a_small_set_with_either_model(tmp_path: Path, model: Path) -> None:
     cases = write(tmp_path / "three.jsonl", *THREE)
     result = CliRunner().invoke(
@@ -228,7 +228,7 @@ def test_the_command_interviews_a_small_set_with_either_model(tmp_path: Path, mo
     assert figures["vignettes"] == 3
     assert set(figures["by_language"]) == {"en", "fr", "zh"}
     # the default model knows only the DDXPlus conditions: the cystitis is a miss it reports, not an error
-    assert figures["gold_unknown_to_model"] == (1 if model == SHIPPED_MODEL else 0)
+    assert figures["gold_unknown_to_model"] == (1 if model == DDXPLUS_MODEL else 0)
 
 
 def test_the_command_refuses_a_bad_file_with_a_clear_message(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Why floors: the shipped statistics put unseen answers at 1e-7 and count one value per patient for
 multi-choice questions, so a real patient can give an answer its true condition "never" gives. Every
-likelihood is floored (yes/no and categorical at `floor`, a multi-choice value at `multi_floor`) and
+likelihood is floored (yes/no and categorical at `floor`, a multi-choice value at `multi_floor`, its ordinary
+value such as "nowhere" at `floor` like a "no") and
 tempered (log-likelihoods multiplied by `temperature` < 1), which bounds what one answer can do to a
 condition and calibrates the naive-Bayes posterior.
 """
@@ -249,11 +250,23 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
     n_e = len(model.evidences)
     outcome_evidence = np.repeat(np.arange(n_e), np.diff(model.offsets_))
     entropy = np.zeros((n_e, len(model.conditions)))
-    for e in range(n_e):
+    ordinary_floor = answer_floor(settings, False, 2)
+    for e, code in enumerate(model.evidences):
         rows = slice(int(model.offsets_[e]), int(model.offsets_[e + 1]))
         floor = answer_floor(settings, kinds[e] is EvidenceKind.MULTI, rows.stop - rows.start)
         block = np.maximum(p[rows], floor)
         block /= block.sum(axis=0, keepdims=True)
+        default = knowledge.evidence(code).default
+        if kinds[e] is EvidenceKind.MULTI and default is not None:
+            # a multi-choice question's ordinary value ("nowhere") is an answer like a "no": floored as one, not
+            # at the share of the floor mass a single site gets, so that saying the pain is nowhere never nearly
+            # rules a condition out (the other values give up the difference, in proportion)
+            k = model.outcomes[e].index(default)
+            short = block[k] < ordinary_floor
+            others = np.ones(len(block), dtype=bool)
+            others[k] = False
+            block[np.ix_(others, short)] *= (1.0 - ordinary_floor) / (1.0 - block[k, short])
+            block[k, short] = ordinary_floor
         p[rows] = block
         entropy[e] = -(block * np.log(block)).sum(axis=0)
     parent = np.array(

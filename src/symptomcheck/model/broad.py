@@ -311,8 +311,10 @@ def broad_model(
         if few[d]:  # seen too rarely in the records: the DDXPlus patients tell its age and sex profile
             p_age[d], p_sex[d] = ddxplus.p_age_band_[k], ddxplus.p_sex_[k]
     differential_layout = {
-        "differential_conditions": list(ddxplus.conditions),
-        "differential_evidences": list(ddxplus.evidences),
+        # the differential network's own layout (a DDXPlus model read from its file names it; in memory after
+        # the fit, it is every condition and evidence of that model)
+        "differential_conditions": list(ddxplus.differential_conditions or ddxplus.conditions),
+        "differential_evidences": list(ddxplus.differential_evidences or ddxplus.evidences),
     }
     info = {
         **(provenance or {}),
@@ -337,8 +339,8 @@ def broad_model(
         settings={**ddxplus.settings, **s, "reporting_rate": r},
         provenance=info,
         provenance_=origin,
-        differential_conditions=tuple(ddxplus.conditions),
-        differential_evidences=tuple(ddxplus.evidences),
+        differential_conditions=tuple(differential_layout["differential_conditions"]),
+        differential_evidences=tuple(differential_layout["differential_evidences"]),
     )
 
 
