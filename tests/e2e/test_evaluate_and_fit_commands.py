@@ -25,7 +25,7 @@ from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.tables import DEFAULT_SETTINGS
 from symptomcheck.interview import answer, assess, start
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
-from symptomcheck.model import DDXPLUS_MODEL, load_model
+from symptomcheck.model import SHIPPED_MODEL, load_model
 from symptomcheck.patients import Patient, read_patients
 
 SYMPTOMCHECK = Path(sys.executable).parent / "symptomcheck"
@@ -104,7 +104,7 @@ def test_evaluate_writes_the_report_and_its_plots(evaluation: Run) -> None:
     report = directory / "report"
     text = (report / "report.md").read_text(encoding="utf-8")
     assert f"`{PATIENTS}`" in text
-    assert load_model(DDXPLUS_MODEL).version in text
+    assert load_model(SHIPPED_MODEL).version in text  # the shipped (broad) model: evaluate runs without --model
     for name in PLOTS:
         assert (report / name).read_bytes()[:8] == PNG_MAGIC, name
         assert f"]({name})" in text or name in text

@@ -382,11 +382,11 @@ def test_the_sex_is_accepted_in_the_words_of_each_language(
 def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewhere_in_the_region(
     engine: Engine, knowledge: KnowledgeBase
 ) -> None:
-    # pain (E_53), its character (the second value), then where (E_55): chest, then its first site; the same
+    # pain (E_53), then where (E_55), the first question asked of it: chest, then its first site; the same
     # again with 0 (not sure where); the rest "don't know"
     chest = next(n for n, region in enumerate(knowledge.body_regions, start=2) if region.id == "chest")
     head = next(str(n) for n, region in enumerate(knowledge.body_regions, start=2) if region.id == "head")
-    done = run_piped(["1", "40", "m", "pain", "1", "2", str(chest), "1", *["?"] * 40])
+    done = run_piped(["1", "40", "m", "pain", "1", str(chest), "1", *["?"] * 40])
     assert done.returncode == 0, done.stderr
     out = squash(done.stdout)
     assert squash(knowledge.message("en", "answer_region")) in out
@@ -395,7 +395,7 @@ def test_a_body_site_question_asks_the_region_then_the_site_and_0_means_somewher
     assert squash("1. centre of the chest, upper part") in out
     assert "hypochondrium" not in out
     assert out.count(squash(knowledge.message("en", "answer_invalid"))) == 0
-    whole = run_piped(["1", "40", "m", "pain", "1", "2", str(chest), "0", *["?"] * 40])
+    whole = run_piped(["1", "40", "m", "pain", "1", str(chest), "0", *["?"] * 40])
     assert whole.returncode == 0, whole.stderr
     assert squash(knowledge.message("en", "answer_invalid")) not in squash(whole.stdout)
 

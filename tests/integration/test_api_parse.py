@@ -85,7 +85,7 @@ def test_the_complaint_search_offers_each_complaint_of_a_chinese_text_without_sp
 def test_the_complaint_search_suggests_what_new_users_typed_and_did_not_find(sqlite_server: Server) -> None:
     expected = {
         "burning when I pee": "E_53",  # the pain (at the urethra), no longer the seizure question
-        "slurred speech": "E_63",
+        "slurred speech": "R_12352",  # said in the person's words (E_63, difficulty speaking, is its broader form)
         "stroke": "E_176",
         "urinary infection": "E_53",
         "尿痛": "E_53",

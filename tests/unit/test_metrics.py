@@ -52,7 +52,7 @@ import math
 import numpy as np
 import pytest
 
-from symptomcheck.evaluation.metrics import THRESHOLD, EvaluationInput, compute_metrics
+from symptomcheck.evaluation.metrics import THRESHOLD, EvaluationInput, compute_metrics, ranked_differential
 from symptomcheck.knowledge import KnowledgeBase
 from symptomcheck.patients import Patient
 
@@ -93,7 +93,7 @@ def _input(
         conditions=codes,
         severe=np.array([knowledge.condition(code).is_severe for code in codes], dtype=np.bool_),
         level_urgency=np.array([knowledge.level_of(code).urgency for code in codes], dtype=np.int64),
-        p_differential=np.stack([_prediction(knowledge, chosen) for chosen in predictions]),
+        differentials=[ranked_differential(_prediction(knowledge, chosen)) for chosen in predictions],
         asked=[frozenset(a) for a in asked],
         advice_urgency=np.array(advice, dtype=np.int64),
     )
@@ -185,6 +185,12 @@ def test_a_predicted_probability_of_exactly_001_does_not_count(
     assert result["DDP"] == pytest.approx(1 / 2 if counted else 0.0)
 
 
+def test_the_differential_the_metrics_keep_is_above_the_threshold_most_probable_first() -> None:
+    p = np.array([0.005, 0.3, 0.01, 0.3, 0.385])
+    assert ranked_differential(p) == (4, 1, 3)
+    assert ranked_differential(np.full(4, 0.01)) == ()
+
+
 def test_a_ground_truth_probability_of_exactly_001_does_not_count(knowledge: KnowledgeBase) -> None:
     # truth {URTI} only (Bronchitis at exactly .01 is dropped); predicting URTI alone is then perfect.
     patient = _patient(URTI, ((URTI, 0.99), (BR, 0.01)), "E_181", set())
@@ -209,7 +215,7 @@ def test_ratios_without_a_denominator_are_left_out_and_no_patient_gives_nan(know
             conditions=knowledge.condition_codes,
             severe=np.zeros(49, dtype=np.bool_),
             level_urgency=np.zeros(49, dtype=np.int64),
-            p_differential=np.zeros((0, 49)),
+            differentials=[],
             asked=[],
             advice_urgency=np.zeros(0, dtype=np.int64),
         )

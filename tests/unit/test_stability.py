@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from symptomcheck.engine.assessment import Engine
+from symptomcheck.engine.posterior import normalise
 from symptomcheck.evaluation.batch import interview_chunk
 from symptomcheck.evaluation.metrics import shift_rates
+from symptomcheck.evaluation.simulate import derived_answers, simulate
 from symptomcheck.evaluation.stability import weight_added, weight_given, weight_given_each
 from symptomcheck.knowledge import KnowledgeBase, TriageLevel
 from symptomcheck.model import Model
@@ -70,9 +72,9 @@ def test_the_stability_metric_ignores_a_one_level_move(knowledge: KnowledgeBase)
 
 def test_the_answer_flipped_is_the_one_of_least_weight_not_the_heavy_one(knowledge: KnowledgeBase) -> None:
     engine = tiny_engine(knowledge, 0)
-    result = interview_chunk(engine, [PATIENT], max_turns=2)
     tables = engine.tables
-    p = result.p_posterior
+    interviews = simulate(tables, [PATIENT], 2, derived_answers(knowledge, tables, [PATIENT]))
+    p = normalise(interviews.log_posterior)
     heavy = weight_given(p, tables.log_p_outcome[[2]])  # "no" to E_123
     light = weight_given(p, tables.log_p_outcome[[4]])  # "no" to E_125
     assert light[0] < heavy[0]

@@ -17,6 +17,7 @@ from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import active_families
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
+from symptomcheck.evaluation.metrics import ranked_differential
 from symptomcheck.evaluation.simulate import derived_answers, simulate
 from symptomcheck.evaluation.stability import interview_flip
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase, RedFlag, default_knowledge
@@ -27,8 +28,9 @@ from symptomcheck.patients import Patient
 
 @dataclass(frozen=True)
 class ChunkResult:
-    p_differential: FloatArray  # (n, D)
-    p_posterior: FloatArray  # (n, D) the calibrated posterior
+    differentials: list[tuple[int, ...]]  # each patient's differential as the metrics count it (ranked_differential)
+    top_posterior: FloatArray  # (n,) the calibrated posterior's top probability
+    top_condition: np.ndarray  # (n,) and its condition
     asked: list[frozenset[str]]
     advice_urgency: np.ndarray  # (n,)
     top_by_turn: np.ndarray  # (n, max_turns + 1)
@@ -97,7 +99,15 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
         changed = {tables.evidences[q]: answer}
         raised = _red_flag_urgency(engine, patient, ordered, flipped_log_posterior[n], red_flags, changed)
         flipped[n] = max(int(flipped[n]), raised)
-    return ChunkResult(result.p, p, asked_codes, urgency, interviews.top_by_turn, flipped)
+    return ChunkResult(
+        [ranked_differential(row) for row in result.p],
+        p.max(axis=1),
+        p.argmax(axis=1),
+        asked_codes,
+        urgency,
+        interviews.top_by_turn,
+        flipped,
+    )
 
 
 def _red_flag_urgency(

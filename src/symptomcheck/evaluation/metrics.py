@@ -34,9 +34,16 @@ class EvaluationInput:
     conditions: Sequence[str]
     severe: NDArray[np.bool_]  # (D,)
     level_urgency: NDArray[np.int64]  # (D,) urgency of each condition's triage level
-    p_differential: FloatArray  # (N, D) the predicted differential
+    differentials: Sequence[Sequence[int]]  # each patient's predicted differential: `ranked_differential`
     asked: Sequence[frozenset[str]]  # evidence codes asked (initial evidence excluded)
     advice_urgency: NDArray[np.int64]  # (N,) urgency of the advice given
+
+
+def ranked_differential(p: FloatArray) -> tuple[int, ...]:
+    """The conditions of a predicted differential (D,) that the metrics count: those above the threshold, most
+    probable first (ties in index order). Kept instead of the whole row, so that evaluating a file of any size
+    holds a few numbers per patient, not one per condition of the model."""
+    return tuple(int(d) for d in np.argsort(-p, kind="stable") if p[d] > THRESHOLD)
 
 
 def _f1(a: float, b: float) -> float:
@@ -60,12 +67,11 @@ def compute_metrics(data: EvaluationInput) -> dict[str, float]:
     il: list[float] = []
     exact = under = over = 0
     for n, patient in enumerate(data.patients):
-        p = data.p_differential[n]
-        ranked = [int(d) for d in np.argsort(-p, kind="stable") if p[d] > THRESHOLD]
+        ranked = list(data.differentials[n])
         truth = index[patient.pathology]
         for k in (1, 3, 5):
             gtpa[k].append(float(truth in ranked[:k]))
-        gtpa[0].append(float(p[truth] > THRESHOLD))
+        gtpa[0].append(float(truth in ranked))
         predicted = set(ranked)
         ground = {index[c] for c, prob in patient.differential if prob > THRESHOLD}
         if ground:

@@ -27,7 +27,7 @@ from symptomcheck.model import Model, load_model
 from symptomcheck.model.artifact import SHIPPED_MODEL
 from symptomcheck.patients import Patient, read_patients
 
-CHUNK = 512
+CHUNK = 128
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -120,15 +120,16 @@ def summarise(
     engine: Engine,
 ) -> Evaluation:
     t = engine.tables
-    d = t.n_conditions
-    p_diff = np.vstack([r.p_differential for r in results]) if results else np.zeros((0, d))
+    differentials = [ranked for r in results for ranked in r.differentials]
     asked = [codes for r in results for codes in r.asked]
     advice = np.concatenate([r.advice_urgency for r in results]) if results else np.zeros(0, dtype=np.int64)
     top_by_turn = np.vstack([r.top_by_turn for r in results]) if results else np.zeros((0, max_turns + 1))
     # the DDXPlus metrics count DDXPlus's severe conditions only (its severity 1-2), whatever else the model knows
     ddxplus = {c.code for c in engine.knowledge.ddxplus().conditions}
     severe = t.severe & np.array([code in ddxplus for code in t.conditions])
-    metrics = compute_metrics(EvaluationInput(patients, t.conditions, severe, t.level_urgency, p_diff, asked, advice))
+    metrics = compute_metrics(
+        EvaluationInput(patients, t.conditions, severe, t.level_urgency, differentials, asked, advice)
+    )
     flipped = np.concatenate([r.flipped_urgency for r in results]) if results else np.zeros(0, dtype=np.int64)
     metrics.update(shift_rates(advice, flipped))
     metrics["patients_per_second"] = len(patients) / elapsed if elapsed > 0 else float("nan")
@@ -136,8 +137,8 @@ def summarise(
     truth = np.array([index[p.pathology] for p in patients], dtype=np.int64)
     accuracy = (top_by_turn == truth[:, None]).mean(axis=0) if len(patients) else np.zeros(max_turns + 1)
     # reliability of the calibrated posterior's top probability (the list's shares are not probabilities)
-    p_post = np.vstack([r.p_posterior for r in results]) if results else np.zeros((0, d))
-    top = p_post.argmax(axis=1) if len(patients) else np.zeros(0, dtype=np.int64)
+    top_probability = np.concatenate([r.top_posterior for r in results]) if results else np.zeros(0)
+    top = np.concatenate([r.top_condition for r in results]) if results else np.zeros(0, dtype=np.int64)
     levels = list(TriageLevel)
     confusion = np.zeros((len(levels), len(levels)), dtype=np.int64)
     for n in range(len(patients)):
@@ -150,7 +151,7 @@ def summarise(
         metrics=metrics,
         accuracy_by_turn=[float(a) for a in accuracy],
         questions_asked=[len(a) for a in asked],
-        top_probability=[float(x) for x in (p_post.max(axis=1) if len(patients) else [])],
+        top_probability=[float(x) for x in top_probability],
         top_correct=[bool(x) for x in (top == truth)],
         triage_levels=TRIAGE_LEVELS,
         triage_confusion=confusion.tolist(),

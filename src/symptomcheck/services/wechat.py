@@ -253,8 +253,9 @@ class WeChatService:
     def _on_complaint(self, c: Conversation, text: str, message_key: str | None) -> Step:
         found = self.consultations.parser.parse(text, c.language, c.age)
         starters = self.consultations.complaint_codes
-        if len(found) > 1 and any(f.present and f.evidence in starters for f in found):
-            # several findings ("咳嗽发烧，不头疼"): start from all of them at once, as the other channels do
+        if any(f.present and f.evidence in starters for f in found):
+            # the words state a complaint ("发烧"; "咳嗽发烧，不头疼": several findings): start from all they say at
+            # once, as the REST API does, rather than offer complaints that merely share characters with it
             return self._start(c, text, message_key)
         matches = self.consultations.search.search(text, limit=MAX_CANDIDATES)
         if not matches:
