@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,7 @@ def test_the_same_fit_twice_gives_the_same_artifact(broad: Path, tmp_path: Path)
 def test_evaluate_visits_reports_diagnosis_and_triage_beside_the_baseline(broad: Path, tmp_path: Path) -> None:
     done = cli("evaluate-visits", VISITS, "--model", broad, "--json", tmp_path / "m.json", "--report", tmp_path)
     assert done.returncode == 0, done.stderr
+    assert re.search(r"interviewed [\d,]+ of [\d,]+ visits", done.stderr)  # long work shows its progress
     metrics = json.loads(done.stdout)
     for key in ("top1", "top3", "top5", "under_triage", "emergency_recall", "over_triage", "questions_mean",
                 "baseline_top5", "baseline_emergency_recall"):  # fmt: skip

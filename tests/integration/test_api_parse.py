@@ -87,7 +87,7 @@ def test_the_complaint_search_suggests_what_new_users_typed_and_did_not_find(sql
         "burning when I pee": "E_53",  # the pain (at the urethra), no longer the seizure question
         "slurred speech": "R_12352",  # said in the person's words (E_63, difficulty speaking, is its broader form)
         "stroke": "E_176",
-        "urinary infection": "E_53",
+        "urinary infection": "R_16652",  # "do you think you have a urinary or bladder infection?"
         "尿痛": "E_53",
         "can't breathe": "E_66",
         "allergic reaction after eating peanuts": "E_42",

@@ -135,6 +135,24 @@ def test_a_pain_site_brings_the_pain_first_with_the_sites_values(parser: TextPar
     assert "V_101" in sites and all(v in knowledge.evidence("E_55").value_codes for v in sites)
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("pain on the right side of my tummy and vomiting", "en"),
+        ("douleur au ventre à droite et vomissements", "fr"),
+        ("肚子右边疼，还吐了", "zh"),
+    ],
+)
+def test_a_belly_pain_on_the_right_is_read_as_the_right_side_of_the_belly_not_the_whole_belly(
+    parser: TextParser, text: str, language: str
+) -> None:
+    found = {f.evidence: f for f in parser.parse(text, language)}
+    assert set(found) == {"E_53", "E_55", "E_148"}
+    # under the right ribs, the right flank and the lower right: where the liver, gallbladder, kidney and
+    # appendix hurt, never the pit of the stomach or the whole belly
+    assert set(found["E_55"].values) == {"V_103", "V_84", "V_87"}
+
+
 def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
     found = parser.parse("sharp pain in my chest", "en")
     assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}

@@ -43,7 +43,8 @@ def ranked_differential(p: FloatArray) -> tuple[int, ...]:
     """The conditions of a predicted differential (D,) that the metrics count: those above the threshold, most
     probable first (ties in index order). Kept instead of the whole row, so that evaluating a file of any size
     holds a few numbers per patient, not one per condition of the model."""
-    return tuple(int(d) for d in np.argsort(-p, kind="stable") if p[d] > THRESHOLD)
+    order = np.argsort(-p, kind="stable")
+    return tuple(int(d) for d in order[p[order] > THRESHOLD])
 
 
 def _f1(a: float, b: float) -> float:

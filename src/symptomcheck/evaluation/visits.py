@@ -103,8 +103,15 @@ class EnginePosteriors:
     dropped: NDArray[np.bool_]  # (N,) that change dropped a reason (else it added a "no")
 
 
-def engine_posteriors(engine: Engine, counts: VisitCounts, cases: VisitCases, max_turns: int) -> EnginePosteriors:
-    """The engine's posterior after each visit's reasons, the questions it asks, and the stability test.
+def engine_posteriors(
+    engine: Engine,
+    counts: VisitCounts,
+    cases: VisitCases,
+    max_turns: int,
+    progress: Callable[[str], None] | None = None,
+) -> EnginePosteriors:
+    """The engine's posterior after each visit's reasons, the questions it asks, and the stability test
+    (`progress` hears how many visits are done after each chunk).
 
     Stability (see `symptomcheck.evaluation.stability`; the weight of an answer is the KL divergence between
     the posteriors with and without it): a visit's answers are its reasons, all present. With two reasons or
@@ -162,6 +169,8 @@ def engine_posteriors(engine: Engine, counts: VisitCounts, cases: VisitCases, ma
         after = batch_urgency(normalise(log_post + change), tables.level_urgency, thresholds)
         flipped.append(np.maximum(after, flags_after))
         dropped.append(several)
+        if progress:
+            progress(f"interviewed {stop:,} of {len(cases):,} visits")
     return EnginePosteriors(
         p=np.vstack(posteriors),
         questions=np.concatenate(questions),
@@ -376,7 +385,7 @@ def evaluate_visits(
     say(f"interviewing {len(cases)} held-out visits")
     tables = engine.tables
     order = [tables.conditions.index(code) for code in training.conditions]
-    ran = engine_posteriors(engine, training, cases, max_turns)
+    ran = engine_posteriors(engine, training, cases, max_turns, say)
     p_engine, questions = ran.p[:, order], ran.questions  # in the order of the catalogue, as the counts
     urgency = tables.level_urgency[order]
     other = training.conditions.index(NOT_IN_CATALOGUE)
