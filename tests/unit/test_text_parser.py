@@ -153,6 +153,11 @@ def test_a_belly_pain_on_the_right_is_read_as_the_right_side_of_the_belly_not_th
     assert set(found["E_55"].values) == {"V_103", "V_84", "V_87"}
 
 
+def test_a_cough_getting_worse_is_a_cough_and_a_pain_worse_when_coughing_is_not(parser: TextParser) -> None:
+    assert {f.evidence for f in parser.parse("咳嗽加重，气喘", "zh")} == {"E_201", "E_64"}
+    assert "E_221" in {f.evidence for f in parser.parse("胸口痛，咳嗽时加重", "zh")}
+
+
 def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
     found = parser.parse("sharp pain in my chest", "en")
     assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}
