@@ -158,6 +158,22 @@ def test_a_cough_getting_worse_is_a_cough_and_a_pain_worse_when_coughing_is_not(
     assert "E_221" in {f.evidence for f in parser.parse("胸口痛，咳嗽时加重", "zh")}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm usually fit and healthy but have a cough", {"E_201"}),  # fit and healthy: no seizure
+        ("my son had a fit this morning", {"E_43"}),
+        ("I was in the ED last week with chest pain", {"E_53", "E_55"}),  # the emergency department
+        ("fell and can't get up, hip really hurts", {"R_10950", "E_53", "E_55"}),  # trouble moving, not an erection
+        ("I can't get an erection", {"R_11603"}),
+    ],
+)
+def test_everyday_words_are_not_read_as_a_seizure_or_an_erection_problem(
+    parser: TextParser, text: str, expected: set[str]
+) -> None:
+    assert {f.evidence for f in parser.parse(text, "en") if f.present} == expected
+
+
 def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
     found = parser.parse("sharp pain in my chest", "en")
     assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}

@@ -84,7 +84,7 @@ _COMMON = _set(
 # "loss of feeling", "the runs", "à plat") matches only as a whole, so "low down on my right side" is not low mood
 # and "sickle cell and terrible back pain" is not feeling terrible
 _NOT_ALONE = _set(
-    "down edge loss runs bug altered electric heavier thinner cold awful terrible"  # English
+    "down edge loss runs bug altered electric heavier thinner cold awful terrible fit fits"  # English
     " plat cran bois boit frappe louche froid brulant brulante"  # French
 )
 # forms of one word for that check: "I felt down", "she feels down"
