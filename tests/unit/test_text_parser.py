@@ -174,6 +174,25 @@ def test_everyday_words_are_not_read_as_a_seizure_or_an_erection_problem(
     assert {f.evidence for f in parser.parse(text, "en") if f.present} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("I feel like I'm going to pass out", "en", {"E_82"}),  # nearly fainting, not a loss of consciousness
+        ("I passed out this morning", "en", {"E_159"}),
+        ("I twisted my ankle playing football", "en", {"E_53", "E_55"}),
+        ("je me suis tordu la cheville au foot", "fr", {"E_53", "E_55"}),
+        ("打球时崴了脚", "zh", {"E_53", "E_55"}),
+        ("I keep going to the loo", "en", {"R_16450"}),
+        ("mon bébé pleure sans arrêt", "fr", {"R_10801"}),
+        ("je n'ai plus mes règles", "fr", {"R_17300"}),  # the negation is the finding
+    ],
+)
+def test_everyday_ways_of_saying_a_symptom_are_understood(
+    parser: TextParser, text: str, language: Language, expected: set[str]
+) -> None:
+    assert {f.evidence for f in parser.parse(text, language) if f.present} == expected
+
+
 def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
     found = parser.parse("sharp pain in my chest", "en")
     assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}
