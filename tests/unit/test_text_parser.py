@@ -193,6 +193,22 @@ def test_everyday_ways_of_saying_a_symptom_are_understood(
     assert {f.evidence for f in parser.parse(text, language) if f.present} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "absent", "present"),
+    [
+        ("no fever and my throat hurts", "en", "E_91", "E_97"),
+        ("my shoes don't fit and my feet are swollen", "en", None, "E_151"),
+        ("pas de fièvre et mon genou est gonflé", "fr", "E_91", "E_151"),
+    ],
+)
+def test_and_before_a_possessive_starts_a_new_statement_that_a_negation_before_it_does_not_reach(
+    parser: TextParser, text: str, language: Language, absent: str | None, present: str
+) -> None:
+    found = {f.evidence: f.present for f in parser.parse(text, language)}
+    assert found[present] is True
+    assert absent is None or found[absent] is False
+
+
 def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
     found = parser.parse("sharp pain in my chest", "en")
     assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}

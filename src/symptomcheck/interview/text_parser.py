@@ -69,6 +69,9 @@ _PAIRED = _set("plus rien")
 _CONTRACTED = _set("don doesn didn haven hasn hadn isn aren wasn weren ain")
 _CONTRAST = _set("but however though although except yet mais cependant pourtant sauf quoique")
 _SUBJECT = _set("i je j he she il elle")  # a new statement: "no fever and I have a cough"
+# "and" before a possessive starts a new statement too: "my shoes don't fit and my feet are swollen"
+_AND = _set("and et")
+_POSSESSIVE = _set("my his her our their mon ma mes son sa ses notre nos leur leurs")
 # common words a misspelling must not be taken for ("could" is not "cold", "tried" is not "tired")
 _COMMON = _set(
     "breathes breathed could would should there their where which while about after again before being below "
@@ -341,6 +344,8 @@ class TextParser:
             following = words[i + 1].text
             if word.text in _SUBJECT and following not in negation | _CONTRACTED:
                 break  # "... and I have a cough": a new statement, unless itself negated ("I don't", "je n'ai")
+            if word.text in _AND and following in _POSSESSIVE:
+                break  # "... and my feet are swollen": the same
             contracted = word.text == "t" and i > 0 and words[i - 1].text in _CONTRACTED
             if word.text in negation or contracted:
                 return _negate(match)
