@@ -185,6 +185,11 @@ def test_everyday_words_are_not_read_as_a_seizure_or_an_erection_problem(
         ("I keep going to the loo", "en", {"R_16450"}),
         ("mon bébé pleure sans arrêt", "fr", {"R_10801"}),
         ("je n'ai plus mes règles", "fr", {"R_17300"}),  # the negation is the finding
+        # the authored red flags, in the person's words
+        ("my child has a rash that doesn't fade when I press a glass on it", "en", {"A_NONBLANCH_RASH"}),
+        ("孩子发烧，身上有压不褪色的红点", "zh", {"E_91", "A_NONBLANCH_RASH"}),
+        ("mon bébé vomit vert", "fr", {"A_GREEN_VOMIT"}),
+        ("back pain and numb between my legs", "en", {"E_53", "E_55", "A_SADDLE_NUMB"}),
     ],
 )
 def test_everyday_ways_of_saying_a_symptom_are_understood(
