@@ -214,6 +214,22 @@ def test_and_before_a_possessive_starts_a_new_statement_that_a_negation_before_i
     assert absent is None or found[absent] is False
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("worst headache of my life came on suddenly", "en"),
+        ("mal de tête brutal", "fr"),
+        ("突然剧烈头痛", "zh"),
+    ],
+)
+def test_a_thunderclap_headache_is_read_as_a_head_pain_of_the_fastest_onset(
+    parser: TextParser, text: str, language: Language
+) -> None:
+    found = {f.evidence: f for f in parser.parse(text, language)}
+    assert {"E_53", "E_55", "E_59"} <= set(found)
+    assert found["E_59"].values == ("10",) and "V_89" in found["E_55"].values  # the forehead among the head's sites
+
+
 def test_the_kind_and_the_site_of_one_pain_are_both_found(parser: TextParser) -> None:
     found = parser.parse("sharp pain in my chest", "en")
     assert {f.evidence for f in found} == {"E_53", "E_54", "E_55"}
