@@ -59,9 +59,10 @@ discipline, one **complaint family** at a time.
   pain-radiation question) or `>=N` on a 0-10 scale. When it is present, its `level` is a **minimum
   triage level**: the advice can be more urgent (from the model or another red flag), never less. Levels,
   most urgent first: `emergency_ambulance`, `emergency`, `consultation_24`, `consultation`.
-- **Two answers together**: a red flag may need a second answer as well (`with`: an evidence, or
-  `CODE:VALUE`), for a sign that warrants its level only in combination: a fever with a swollen joint
-  (septic arthritis), or feeling faint with belly pain and a missed period (a ruptured ectopic pregnancy).
+- **Two answers together**: a red flag may need a second answer as well (`with`: an evidence, `CODE:VALUE`,
+  or `CODE:>=N` on a 0-10 scale), for a sign that warrants its level only in combination: a fever with a
+  swollen joint (septic arthritis), feeling faint with belly pain and a missed period (a ruptured ectopic
+  pregnancy), or a belly pain both sudden and severe (a perforation, a torsion or a leaking aneurysm).
   Each answer on its own keeps its own, lower, flag or none. The second question is asked among the red
   flags, at the place of the flag's own, and the advice then gives both answers as its reason.
 - **Global red flags** (`texts/advice.json`) apply to every consultation; a protocol red flag on the same

@@ -285,7 +285,7 @@ def _red_flag_text(knowledge: KnowledgeBase, flag: RedFlag, lang: Language, who:
     text = _flag_answer_text(knowledge, flag.evidence, flag.value, flag.minimum, lang, who)
     if flag.with_evidence is None:
         return text
-    return f"{text} + {_flag_answer_text(knowledge, flag.with_evidence, flag.with_value, None, lang, who)}"
+    return f"{text} + {_flag_answer_text(knowledge, flag.with_evidence, flag.with_value, flag.with_minimum, lang, who)}"
 
 
 def _flag_answer_text(

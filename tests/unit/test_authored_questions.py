@@ -22,7 +22,13 @@ from symptomcheck.knowledge import (
     TriageLevel,
     load_knowledge,
 )
-from symptomcheck.knowledge.authored import CELLS_FILE, LIKELIHOODS_FILE, LINKS_FILE, QUESTIONS_FILE
+from symptomcheck.knowledge.authored import (
+    CELLS_FILE,
+    LIKELIHOODS_FILE,
+    LINKS_FILE,
+    PAIN_SITES_FILE,
+    QUESTIONS_FILE,
+)
 from symptomcheck.model import DDXPLUS_MODEL, SHIPPED_MODEL, Model, load_model
 from symptomcheck.model.authored import with_authored
 from symptomcheck.model.broad import PROVENANCE
@@ -79,6 +85,13 @@ def test_the_ddxplus_part_of_the_knowledge_leaves_the_authored_questions_out(kno
         (LINKS_FILE, 'E_82,R_99999,"A reason."', "not another reason"),
         (LINKS_FILE, 'E_82,E_76,"Again."', "given twice"),
         (LINKS_FILE, "E_82,R_12352,", "reason for the link is missing"),
+        (PAIN_SITES_FILE, 'Anemia,chest,0.3,"A reason."', "DDXPlus describes this condition"),
+        (PAIN_SITES_FILE, 'no_such_condition,chest,0.3,"A reason."', "no such condition"),
+        (PAIN_SITES_FILE, 'broken_wrist,left_elbow_region,0.3,"A reason."', "no such body region"),
+        (PAIN_SITES_FILE, "acute_appendicitis,abdomen_lower_right,0.3,", "given twice"),
+        (PAIN_SITES_FILE, "broken_wrist,hand_left,0.5,", "reason is missing"),
+        (PAIN_SITES_FILE, 'acute_appendicitis,chest,0.5,"A reason."', "add up to 1.35"),
+        (PAIN_SITES_FILE, 'broken_wrist,hand_left,1,"A reason."', "between 0 and 1"),
     ],
     ids=[
         "likelihood: unknown condition",
@@ -97,6 +110,13 @@ def test_the_ddxplus_part_of_the_knowledge_leaves_the_authored_questions_out(kno
         "link: unknown reason",
         "link: given twice",
         "link: no reason",
+        "pain sites: a DDXPlus condition",
+        "pain sites: unknown condition",
+        "pain sites: unknown region",
+        "pain sites: given twice",
+        "pain sites: no reason",
+        "pain sites: more than all the answers",
+        "pain sites: a share of one",
     ],
 )
 def test_a_broken_authored_row_is_refused_with_its_problem(tmp_path: Path, file: str, row: str, problem: str) -> None:
@@ -111,6 +131,13 @@ def test_every_authored_cell_and_finding_link_has_its_reason(knowledge: Knowledg
     assert all(len(link.why) > 20 for link in knowledge.finding_links)
     ddxplus = set(knowledge.ddxplus().condition_codes)
     assert not {cell.condition for cell in knowledge.authored_cells} & ddxplus
+
+
+def test_every_authored_pain_site_has_its_reason_and_leaves_room_for_other_sites(knowledge: KnowledgeBase) -> None:
+    assert len(knowledge.pain_sites) >= 40
+    assert all(len(entry.reason) > 20 for entry in knowledge.pain_sites)
+    assert all(sum(entry.shares.values()) <= 0.9 + 1e-9 for entry in knowledge.pain_sites)
+    assert not {entry.condition for entry in knowledge.pain_sites} & set(knowledge.ddxplus().condition_codes)
 
 
 def test_an_authored_question_needs_its_own_id_and_every_language(tmp_path: Path) -> None:

@@ -131,6 +131,48 @@ def test_the_floors_of_a_question_with_many_values_hold_little_of_its_mass(model
     assert block.min() > 0
 
 
+def _region_mass(model: Model, knowledge: KnowledgeBase, condition: str) -> dict[str, float]:
+    """P(the pain-site answer lies in each body region | condition)."""
+    rows = model.rows(model.evidences.index("E_55"))
+    outcomes = model.outcomes[model.evidences.index("E_55")]
+    column = model.p_outcome_[rows, model.conditions.index(condition)]
+    return {
+        region.id: float(sum(column[outcomes.index(site)] for site in region.sites))
+        for region in knowledge.regions_for("E_55")
+    }
+
+
+def test_a_condition_s_pain_is_felt_where_the_authored_sites_say(knowledge: KnowledgeBase, model: Model) -> None:
+    appendix = _region_mass(model, knowledge, "acute_appendicitis")
+    assert appendix["abdomen_lower_right"] > 3 * appendix["abdomen_lower_left"]
+    assert appendix["abdomen_lower_right"] > 2 * appendix["abdomen_upper_right"]
+    gallbladder = _region_mass(model, knowledge, "acute_cholecystitis")
+    assert gallbladder["abdomen_upper_right"] > 3 * gallbladder["abdomen_lower_right"]
+    diverticula = _region_mass(model, knowledge, "diverticular_disease")
+    assert diverticula["abdomen_lower_left"] > 3 * diverticula["abdomen_lower_right"]
+
+
+def test_within_a_region_the_pain_goes_to_the_site_people_name(model: Model) -> None:
+    # the right lower belly is "the iliac fossa" for most DDXPlus patients, its groin for few: a person typing
+    # "lower right belly" is read as the iliac fossa, and appendicitis must not lose to a DDXPlus condition there
+    rows = model.rows(model.evidences.index("E_55"))
+    outcomes = model.outcomes[model.evidences.index("E_55")]
+    appendix = model.p_outcome_[rows, model.conditions.index("acute_appendicitis")]
+    assert appendix[outcomes.index("V_87")] > 3 * appendix[outcomes.index("V_16")]
+
+
+def test_a_pain_the_records_place_only_in_the_belly_is_shared_evenly_among_the_belly_s_regions(
+    knowledge: KnowledgeBase, model: Model
+) -> None:
+    # "abdominal pain" names sites in six regions of the belly, one of which holds four sites and another one:
+    # counted per site, the navel would get a quarter of the right lower belly's share; per region, about as
+    # much (a little less: some people with this diagnosis came for "lower abdominal pain")
+    assert "abdominal_pain_unspecified" not in {entry.condition for entry in knowledge.pain_sites}
+    belly = _region_mass(model, knowledge, "abdominal_pain_unspecified")
+    assert belly["abdomen_middle"] > 0.6 * belly["abdomen_lower_right"]
+    assert belly["abdomen_lower_left"] == pytest.approx(belly["abdomen_lower_right"], rel=0.05)
+
+
 def test_a_question_no_data_source_asks_takes_its_authored_likelihoods(knowledge: KnowledgeBase, model: Model) -> None:
     assert model.provenance_ is not None
     question = next(q for q in knowledge.authored if q.evidence == "A_SUICIDAL")

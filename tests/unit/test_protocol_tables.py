@@ -149,7 +149,10 @@ def test_a_red_flag_that_needs_a_second_answer_names_another_answer_its_evidence
         code, _, value = row["with"].partition(":")
         evidence = knowledge.evidence(code)
         assert code != row["evidence"], _where(row)
-        assert value in evidence.value_codes if value else evidence.kind is EvidenceKind.BINARY, _where(row)
+        if value.startswith(">="):  # at least n on a 0-10 scale
+            assert evidence.is_scale and 0 <= int(value[2:]) <= 10, _where(row)
+        else:
+            assert value in evidence.value_codes if value else evidence.kind is EvidenceKind.BINARY, _where(row)
 
 
 def test_every_family_has_a_red_flag_and_a_core_question(

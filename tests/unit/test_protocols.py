@@ -244,6 +244,8 @@ def test_a_red_flag_with_a_level_that_does_not_exist_is_refused(knowledge_dir: P
         ("E_9999", "must name another known evidence"),
         ("E_55", "is not yes/no, give CODE:VALUE"),
         ("E_55:V_9999", "has no value"),
+        ("E_91:>=8", "'>=n' needs a 0-10 scale"),
+        ("E_56:>=11", "'>=n' needs a 0-10 scale and n in 0..10"),
     ],
 )
 def test_a_red_flag_whose_second_answer_cannot_be_given_is_refused(
@@ -303,6 +305,27 @@ def test_belly_pain_with_a_missed_period_and_feeling_faint_calls_an_ambulance_an
         assert knowledge.evidence("E_82").question[language] in text
         assert knowledge.evidence("R_17300").question[language] in text
     assert not any(flag.with_evidence for flag in broad.assess(40, "M", [*belly, faint]).triage.red_flags)
+
+
+def test_belly_pain_both_sudden_and_severe_sends_to_the_emergency_department_and_either_alone_does_not(
+    broad: Engine, knowledge: KnowledgeBase
+) -> None:
+    belly = [("E_53", Answer.yes()), ("E_55", Answer.of("V_87"))]  # pain low on the right of the belly
+
+    def paired(onset: str, severity: str) -> list[RedFlag]:
+        answers = [*belly, ("E_59", Answer.of(onset)), ("E_56", Answer.of(severity))]
+        return [flag for flag in broad.assess(16, "F", answers).triage.red_flags if flag.with_evidence == "E_56"]
+
+    sudden_severe = broad.assess(16, "F", [*belly, ("E_59", Answer.of("9")), ("E_56", Answer.of("7"))])
+    assert sudden_severe.triage.level.urgency >= TriageLevel.EMERGENCY.urgency
+    assert [flag.evidences for flag in paired("9", "7")] == [("E_59", "E_56")]
+    assert paired("9", "6") == []  # sudden, not severe
+    assert paired("5", "9") == []  # severe, not sudden
+    answers = dict([*belly, ("E_59", Answer.of("9")), ("E_56", Answer.of("7"))])
+    for language in ("en", "fr", "zh"):
+        text = triage_because(knowledge, sudden_severe, answers, language)
+        assert knowledge.evidence("E_59").question[language] in text
+        assert knowledge.evidence("E_56").question[language] in text
 
 
 def test_a_person_who_cannot_answer_is_not_asked_on_once_the_red_flags_are_asked(broad: Engine) -> None:

@@ -204,6 +204,14 @@ def test_and_before_a_possessive_starts_a_new_statement_that_a_negation_before_i
         ("pain on the right side of my tummy and vomiting", "en", "E_55", {"V_103", "V_84", "V_87"}),
         ("douleur au ventre à droite et vomissements", "fr", "E_55", {"V_103", "V_84", "V_87"}),
         ("肚子右边疼，还吐了", "zh", "E_55", {"V_103", "V_84", "V_87"}),
+        # one quarter of the belly named: that quarter only, never the whole lower belly or the pit of the stomach
+        ("right lower abdominal pain since this morning", "en", "E_55", {"V_87"}),
+        ("douleur de la fosse iliaque droite", "fr", "E_55", {"V_87"}),
+        ("右下腹痛", "zh", "E_55", {"V_87"}),
+        ("left lower quadrant pain and fever", "en", "E_55", {"V_88"}),
+        ("douleur abdominale en bas à gauche", "fr", "E_55", {"V_88"}),
+        ("左下腹痛，发烧", "zh", "E_55", {"V_88"}),
+        ("右上腹疼", "zh", "E_55", {"V_103"}),
         # a thunderclap headache: the fastest onset, which raises its red flag at once
         ("worst headache of my life came on suddenly", "en", "E_59", {"10"}),
         ("mal de tête brutal", "fr", "E_59", {"10"}),

@@ -54,7 +54,7 @@ def raised_red_flags(red_flags: Sequence[RedFlag], answers: Mapping[str, Answer]
         flag
         for flag in red_flags
         if _says(answers.get(flag.evidence), flag.value, flag.minimum)
-        and (flag.with_evidence is None or _says(answers.get(flag.with_evidence), flag.with_value, None))
+        and (flag.with_evidence is None or _says(answers.get(flag.with_evidence), flag.with_value, flag.with_minimum))
     ]
     return tuple(sorted(raised, key=lambda flag: -flag.level.urgency))
 

@@ -290,7 +290,7 @@ def visit_flag_urgency(
     }
     result = np.full(len(reasons), -1, dtype=np.int64)
     for flag in knowledge.red_flags:
-        if flag.value is not None or flag.minimum is not None or flag.with_value is not None:
+        if any(bound is not None for bound in (flag.value, flag.minimum, flag.with_value, flag.with_minimum)):
             continue
         if any(code not in index for code in flag.evidences):
             continue

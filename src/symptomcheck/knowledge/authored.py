@@ -20,7 +20,10 @@ not describe (DDXPlus's cells always come from its patients):
   bleeding ulcer: few people name it as their reason for coming, most have it when asked);
 - `finding_links.csv`: the reasons for visit that also tell of a DDXPlus finding besides the reasons the
   vocabulary maps to it (feeling about to pass out: dizziness, fainting, general weakness), from which the
-  broad model derives the finding's likelihood for every condition the records show.
+  broad model derives the finding's likelihood for every condition the records show;
+- `pain_sites.csv`: where the pain of a condition DDXPlus does not describe is felt, as the share of the
+  answers to "where is the pain?" in each body region, with its reason. The records say "abdominal pain", not
+  where in the belly, so without it appendicitis would be as likely to hurt on the left as on the right.
 
 `fit` writes them into the broad model with provenance "authored", and joins them to a DDXPlus model after
 its fit (`model/authored.py`): the DDXPlus part of the knowledge (`KnowledgeBase.ddxplus`) leaves them out.
@@ -40,6 +43,7 @@ QUESTIONS_FILE = "vocabulary/authored.csv"
 LIKELIHOODS_FILE = "vocabulary/authored_likelihoods.csv"
 CELLS_FILE = "vocabulary/authored_cells.csv"
 LINKS_FILE = "vocabulary/finding_links.csv"
+PAIN_SITES_FILE = "vocabulary/pain_sites.csv"
 PREFIX = "A_"
 
 
@@ -75,6 +79,16 @@ class FindingLink:
     finding: str
     reason_evidence: str
     why: str
+
+
+@dataclass(frozen=True, slots=True)
+class PainSites:
+    """Where a condition's pain is felt: the share of the answers naming each body region (of the pain-site
+    question's regions), the rest (1 - their sum) following what the records' pain reasons say."""
+
+    condition: str
+    shares: Mapping[str, float]  # body region id -> share of the answers, given pain
+    reason: str
 
 
 def _probability(text: str, file: str, where: str) -> float:
@@ -187,3 +201,38 @@ def load_finding_links(directory: Path, findings: frozenset[str], reasons: froze
             raise KnowledgeError(f"{LINKS_FILE}: {where}: the reason for the link is missing")
         links[finding, reason] = FindingLink(finding, reason, row["why"])
     return tuple(links.values())
+
+
+def load_pain_sites(
+    directory: Path, ddxplus_conditions: frozenset[str], other_conditions: frozenset[str], regions: frozenset[str]
+) -> tuple[PainSites, ...]:
+    """The authored pain sites; `regions`: the body regions of the pain-site question."""
+    shares: dict[str, dict[str, float]] = {}
+    reasons: dict[str, str] = {}
+    for row in read_csv(directory, PAIN_SITES_FILE, ("condition", "region", "share", "reason")):
+        condition, region = row["condition"], row["region"]
+        where = f"{condition!r} in {region!r}"
+        if condition in ddxplus_conditions:
+            raise KnowledgeError(
+                f"{PAIN_SITES_FILE}: {where}: DDXPlus describes this condition, and its pain sites come from its "
+                "patients"
+            )
+        if condition not in other_conditions:
+            raise KnowledgeError(f"{PAIN_SITES_FILE}: {where}: no such condition in the catalogue")
+        if region not in regions:
+            raise KnowledgeError(
+                f"{PAIN_SITES_FILE}: {where}: no such body region (one of: {', '.join(sorted(regions))})"
+            )
+        if region in shares.get(condition, {}):
+            raise KnowledgeError(f"{PAIN_SITES_FILE}: {where} is given twice")
+        if condition not in reasons:
+            if not row["reason"]:
+                raise KnowledgeError(f"{PAIN_SITES_FILE}: {where}: the reason is missing on its first row")
+            reasons[condition] = row["reason"]
+        shares.setdefault(condition, {})[region] = _probability(row["share"], PAIN_SITES_FILE, where)
+    for condition, by_region in shares.items():
+        if sum(by_region.values()) > 1.0 + 1e-9:
+            raise KnowledgeError(
+                f"{PAIN_SITES_FILE}: the shares of {condition!r} add up to {sum(by_region.values()):.2f}: at most 1"
+            )
+    return tuple(PainSites(condition, shares[condition], reasons[condition]) for condition in shares)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from symptomcheck.knowledge.authored import AuthoredCell, AuthoredQuestion, FindingLink
+from symptomcheck.knowledge.authored import AuthoredCell, AuthoredQuestion, FindingLink, PainSites
 from symptomcheck.knowledge.catalogue import Catalogue
 from symptomcheck.knowledge.protocols import ComplaintFamily
 from symptomcheck.knowledge.types import (
@@ -64,6 +64,8 @@ class KnowledgeBase:
     # reasons for visit that also tell of a DDXPlus finding (vocabulary/authored_cells.csv, finding_links.csv)
     authored_cells: tuple[AuthoredCell, ...] = ()
     finding_links: tuple[FindingLink, ...] = ()
+    # where the pain of a condition DDXPlus does not describe is felt (vocabulary/pain_sites.csv)
+    pain_sites: tuple[PainSites, ...] = ()
     body_regions: tuple[BodyRegion, ...] = ()  # in body order
     body_site_evidences: frozenset[str] = frozenset()  # the evidences answered with body sites
     # what people type for each evidence, in every language (texts/synonyms*.csv): the free-text parser's vocabulary

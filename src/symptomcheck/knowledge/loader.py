@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from symptomcheck.knowledge.authored import load_authored, load_authored_cells, load_finding_links
+from symptomcheck.knowledge.authored import load_authored, load_authored_cells, load_finding_links, load_pain_sites
 from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.catalogue import load_catalogue
 from symptomcheck.knowledge.errors import KnowledgeError
@@ -153,6 +153,12 @@ def _load(directory: Path) -> KnowledgeBase:
     )
     reasons = frozenset(mapping.evidence for mapping in catalogue.reasons)  # a reason may be a DDXPlus evidence
     finding_links = load_finding_links(directory, ddxplus_yes_no, reasons)
+    pain_sites = load_pain_sites(
+        directory,
+        ddxplus_conditions,
+        frozenset(c.code for c in catalogue_conditions),
+        frozenset(region.id for region in regions) if "E_55" in site_evidences else frozenset(),
+    )
     evidences = (*evidences, *authored_evidences)
     thresholds = _triage_thresholds(directory)
     advice_file = _read_json(directory, ADVICE_FILE)
@@ -183,6 +189,7 @@ def _load(directory: Path) -> KnowledgeBase:
         authored=authored,
         authored_cells=authored_cells,
         finding_links=finding_links,
+        pain_sites=pain_sites,
         body_regions=regions,
         body_site_evidences=site_evidences,
         synonyms=_synonyms(directory, by_code),

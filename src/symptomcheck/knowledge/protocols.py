@@ -214,7 +214,7 @@ def _flag(
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: {evidence.code} has no value {value!r}")
     elif value is None and evidence.kind is not EvidenceKind.BINARY:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: {evidence.code} is not yes/no, so the flag needs a value")
-    with_evidence, with_value = _second_answer(row["with"], evidence, evidences, where)
+    with_evidence, with_value, with_minimum = _second_answer(row["with"], evidence, evidences, where)
     return RedFlag(
         evidence=evidence.code,
         level=level,
@@ -227,26 +227,32 @@ def _flag(
         sex=sex,
         with_evidence=with_evidence,
         with_value=with_value,
+        with_minimum=with_minimum,
     )
 
 
 def _second_answer(
     item: str, evidence: Evidence, evidences: Mapping[str, Evidence], where: str
-) -> tuple[str | None, str | None]:
-    """The second answer a red flag needs (`with`: a yes, `CODE`, or a value, `CODE:VALUE`), if any."""
+) -> tuple[str | None, str | None, int | None]:
+    """The second answer a red flag needs (`with`: a yes, `CODE`; a value, `CODE:VALUE`; or at least n on a 0-10
+    scale, `CODE:>=n`), if any: its evidence, value and minimum."""
     if not item:
-        return None, None
+        return None, None, None
     code, _, value = item.partition(":")
     second = evidences.get(code)
     if second is None or code == evidence.code:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r} must name another known evidence")
+    if value.startswith(">="):
+        if not second.is_scale or not value[2:].isdigit() or not 0 <= int(value[2:]) <= 10:
+            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: '>=n' needs a 0-10 scale and n in 0..10")
+        return code, None, int(value[2:])
     if value:
         if value not in second.value_codes:
             raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: {code} has no value {value!r}")
-        return code, value
+        return code, value, None
     if second.kind is not EvidenceKind.BINARY:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: {code} is not yes/no, give CODE:VALUE")
-    return code, None
+    return code, None, None
 
 
 def _age(text: str, file: str, where: str) -> int | None:

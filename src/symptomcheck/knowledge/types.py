@@ -141,10 +141,11 @@ class RedFlag:
     """An answer that raises the advice to at least `level`: on its own, or together with a second answer.
 
     `value` is None for a yes to a yes/no question, a value code for a categorical or multi-choice
-    question, and `minimum` a lower bound for a 0-10 scale. `with_evidence` (and `with_value`, in the same
-    way) names a second answer the flag also needs: a sign that warrants its level only in combination (a
-    fever with a swollen joint: septic arthritis; feeling faint with a missed period: a ruptured ectopic
-    pregnancy), each of which on its own is a weaker flag or none.
+    question, and `minimum` a lower bound for a 0-10 scale. `with_evidence` (and `with_value` or
+    `with_minimum`, in the same way) names a second answer the flag also needs: a sign that warrants its level
+    only in combination (a fever with a swollen joint: septic arthritis; feeling faint with a missed period: a
+    ruptured ectopic pregnancy; a belly pain both sudden and severe), each of which on its own is a weaker flag
+    or none.
     """
 
     evidence: str
@@ -161,6 +162,7 @@ class RedFlag:
     actions: tuple[tuple[str, str, str], ...] = ()
     with_evidence: str | None = None
     with_value: str | None = None
+    with_minimum: int | None = None
 
     @property
     def evidences(self) -> tuple[str, ...]:

@@ -23,7 +23,8 @@ provenance of each cell (`PROVENANCE`):
   with `mention_pseudo_count` pseudo-visits;
 - the questions no data source asks (thoughts of suicide), from likelihoods authored with their reasons
   (`knowledge/authored.py`), and the authored cells of the data sources' own questions for conditions DDXPlus
-  does not describe (a bleeding ulcer and black stools, feeling faint);
+  does not describe (a bleeding ulcer and black stools, feeling faint), and where their pain is felt (the
+  records say "abdominal pain", not that appendicitis hurts on the right: `pain_sites.csv`);
 - elsewhere, a default that favours no source: for a DDXPlus evidence and a condition DDXPlus does not model,
   the DDXPlus conditions' prior-weighted average answer distribution; for a reason and a condition the
   records do not show (fewer than `min_visits`), the reason's overall rate, corrected the same way. So an
@@ -278,19 +279,11 @@ def broad_model(
         origin[int(offsets[e]) : int(offsets[e + 1]), replace_cells & seen] = PROVENANCE["visits"]
         origin[int(offsets[e]) : int(offsets[e + 1]), replace_cells & ~seen] = PROVENANCE["default"]
     _derive_related(kb, p, origin, evidences, offsets, counts.reason_evidences, other_d[seen[other_d]], s)
-    _derive_pain(
-        kb,
-        p,
-        origin,
-        evidences,
-        offsets,
-        outcomes[evidences.index("E_55")],
-        counts.reason_evidences,
-        other_d[seen[other_d]],
-        s,
-    )
+    sites = SiteLayout.of(kb, ddxplus, evidences, offsets, outcomes[evidences.index(PAIN_SITE)])
+    _derive_pain(kb, p, origin, sites, counts.reason_evidences, other_d[seen[other_d]], s)
     _authored(kb, p, origin, evidences, offsets)
     _authored_cells(kb, p, origin, evidences, offsets)
+    _authored_pain_sites(kb, p, origin, sites)
     if np.isnan(p).any():
         missing = sorted(
             {evidences[int(np.searchsorted(offsets, t, side="right")) - 1] for t in np.argwhere(np.isnan(p))[:, 0]}
@@ -456,9 +449,7 @@ def _derive_pain(
     kb: KnowledgeBase,
     p: FloatArray,
     origin: NDArray[np.int8],
-    evidences: tuple[str, ...],
-    offsets: NDArray[np.int64],
-    site_outcomes: tuple[str, ...],
+    sites: SiteLayout,
     reasons: tuple[str, ...],
     cells: NDArray[np.int64],
     s: Mapping[str, float],
@@ -468,19 +459,16 @@ def _derive_pain(
     so without this a yes to E_53 would count against every condition outside DDXPlus.
 
     P(pain | d) = 1 - prod_i (1 - P(reason_i | d)) over the pain reasons (those the vocabulary maps to E_53 or
-    to sites of E_55), with the generic "pain" reason among them; the site answer (which counts one value per
-    person) shares it out in proportion to sum_i P(reason_i | d) / |sites_i|, where sites_i are all the sites of
-    the body regions the reason's sites lie in, and "nowhere" is 1 - P(pain | d). Provenance "derived"."""
-    sites_of = {code: sites for code, sites in pain_reason_sites(kb).items() if code in reasons}
+    to sites of E_55), with the generic "pain" reason among them. The site answer (which counts one value per
+    person) shares P(pain | d) out in proportion to sum_i P(reason_i | d) / |regions_i|, where regions_i are the
+    body regions the reason's sites lie in (the records say "neck pain", not which of the neck's ten sites), each
+    region's share split among its sites as people name them (`site_naming`); "nowhere" is 1 - P(pain | d).
+    Provenance "derived"."""
+    sites_of = {code: named for code, named in pain_reason_sites(kb).items() if code in reasons}
     if not sites_of or len(cells) == 0:
         return
-    # the records say "neck pain", not which of the neck's ten sites: the share goes to the whole region, so
-    # that whichever of its sites the person names (the parser's "neck" is four of them) counts the same
-    regions = [set(region.sites) for region in kb.regions_for("E_55")]
-    for code, sites in sites_of.items():
-        widened = {site for region in regions if region & set(sites) for site in region} | set(sites)
-        sites_of[code] = tuple(value for value in site_outcomes if value in widened)
-    pain_e, site_e = evidences.index("E_53"), evidences.index("E_55")
+    evidences, offsets, values, spread = sites.evidences, sites.offsets, sites.values, sites.spread
+    pain_e = evidences.index("E_53")
     present = {code: p[int(offsets[evidences.index(code)]) + 1, cells] for code in sites_of}
     p_none = 1.0 - p[int(offsets[pain_e]) + 1, cells]  # the generic "pain" reason (E_53 is the same evidence)
     for value in present.values():
@@ -488,23 +476,105 @@ def _derive_pain(
     p_pain = np.clip(1.0 - p_none, s["present_floor"], s["present_ceiling"])
     p[int(offsets[pain_e]), cells], p[int(offsets[pain_e]) + 1, cells] = 1.0 - p_pain, p_pain
     origin[int(offsets[pain_e]) : int(offsets[pain_e]) + 2, cells] = PROVENANCE["derived"]
-    site_question = kb.evidence("E_55")
-    values = list(site_outcomes)  # the rows of E_55 in the model's layout
     weight = np.zeros((len(values), len(cells)))
-    for code, sites in sites_of.items():
-        for site in sites:
-            weight[values.index(site)] += present[code] / len(sites)
+    for code, named in sites_of.items():
+        touched = sorted({r for r, region in enumerate(kb.regions_for(PAIN_SITE)) if set(region.sites) & set(named)})
+        loose = [values.index(site) for site in named if not any(site in spread[r][1] for r in touched)]
+        parts = len(touched) + len(loose)
+        for r in touched:
+            weight[spread[r][0]] += np.outer(spread[r][2], present[code] / parts)
+        for row in loose:  # a site of no region counts as a region of its own
+            weight[row] += present[code] / parts
     total = weight.sum(axis=0)
     has = total > 0
-    rows = slice(int(offsets[site_e]), int(offsets[site_e + 1]))
-    block = p[rows][:, cells]
     shares = weight / np.where(has, total, 1.0)
-    nowhere = values.index(str(site_question.default))
+    rows = sites.rows
+    block = p[rows][:, cells]
     derived = shares * p_pain
-    derived[nowhere] = 1.0 - p_pain
+    derived[values.index(str(kb.evidence(PAIN_SITE).default))] = 1.0 - p_pain
     block[:, has] = derived[:, has]
     p[rows, cells] = block
     origin[rows, cells[has]] = PROVENANCE["derived"]
+
+
+# how far the share of a region's sites leans towards the even split (a pseudo-count, as a share of the region's
+# mean) rather than towards the sites DDXPlus's patients name
+SITE_NAMING_PSEUDO_COUNT = 0.1
+
+
+def site_naming(ddxplus: Model, values: tuple[str, ...]) -> FloatArray:
+    """How often DDXPlus's patients name each pain site (the values of E_55, in `values`' order): the DDXPlus
+    conditions' prior-weighted P(site | d). Within a region it says which site people name: the right lower belly
+    is "the iliac fossa" for most, its hip bone, groin or iliac crest for few."""
+    k = ddxplus.evidences.index(PAIN_SITE)
+    outcomes = ddxplus.outcomes[k]
+    average = ddxplus.p_outcome_[ddxplus.rows(k)] @ (ddxplus.p_prior_ / ddxplus.p_prior_.sum())
+    return np.array([float(average[outcomes.index(v)]) if v in outcomes else 0.0 for v in values])
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """The pain-site question (E_55) in the model being built: its evidences' layout, its values (rows), and for
+    each body region the rows of its sites, its sites, and how a share of the region is split among them: as
+    DDXPlus's patients name them (`site_naming`), smoothed towards the even split (`SITE_NAMING_PSEUDO_COUNT`)."""
+
+    evidences: tuple[str, ...]
+    offsets: NDArray[np.int64]
+    values: list[str]
+    spread: list[tuple[list[int], set[str], FloatArray]]
+
+    @classmethod
+    def of(
+        cls,
+        kb: KnowledgeBase,
+        ddxplus: Model,
+        evidences: tuple[str, ...],
+        offsets: NDArray[np.int64],
+        outcomes: tuple[str, ...],
+    ) -> SiteLayout:
+        values = list(outcomes)
+        named = site_naming(ddxplus, outcomes)
+        spread = []
+        for region in kb.regions_for(PAIN_SITE):
+            rows = [values.index(site) for site in region.sites if site in values]
+            weights = named[rows]
+            weights = weights + SITE_NAMING_PSEUDO_COUNT * max(float(weights.mean()), 1e-12)
+            spread.append((rows, set(region.sites), weights / weights.sum()))
+        return cls(evidences, offsets, values, spread)
+
+    @property
+    def rows(self) -> slice:
+        """The rows of the pain-site question in the model's matrix."""
+        e = self.evidences.index(PAIN_SITE)
+        return slice(int(self.offsets[e]), int(self.offsets[e + 1]))
+
+
+def _authored_pain_sites(kb: KnowledgeBase, p: FloatArray, origin: NDArray[np.int8], sites: SiteLayout) -> None:
+    """Where the pain of a condition DDXPlus does not describe is felt, from `pain_sites.csv` (in place): given
+    pain (1 - P(nowhere | d), kept), each authored region takes its share, split among its sites as people name
+    them (`site_naming`), and the rest (1 - their sum) is shared out as the sites were before. Provenance
+    "authored"."""
+    if not kb.pain_sites or PAIN_SITE not in sites.evidences:
+        return
+    values, spread, rows = sites.values, sites.spread, sites.rows
+    region_of = {region.id: r for r, region in enumerate(kb.regions_for(PAIN_SITE))}
+    nowhere = values.index(str(kb.evidence(PAIN_SITE).default))
+    codes = kb.condition_codes
+    for entry in kb.pain_sites:
+        d = codes.index(entry.condition)
+        column = p[rows, d]
+        p_pain = 1.0 - column[nowhere]
+        before = column.copy()
+        before[nowhere] = 0.0
+        shares = before / max(float(before.sum()), 1e-12)
+        authored = np.zeros(len(values))
+        for region, share in entry.shares.items():
+            rows_of, _, split = spread[region_of[region]]
+            authored[rows_of] += share * split
+        column = p_pain * (authored + (1.0 - authored.sum()) * shares)
+        column[nowhere] = 1.0 - p_pain
+        p[rows, d] = column
+        origin[rows, d] = PROVENANCE["authored"]
 
 
 def _population_default(
