@@ -253,6 +253,26 @@ def test_green_vomit_is_a_red_flag_for_a_vomiting_child_and_not_for_an_adult(bro
     assert "A_GREEN_VOMIT" not in {raised.evidence for raised in adult.triage.red_flags}
 
 
+@pytest.mark.parametrize(
+    ("answer", "level"),
+    [
+        (("E_91", Answer.yes()), TriageLevel.EMERGENCY),  # a fever: the spleen no longer protects
+        (("E_56", Answer.of("8")), TriageLevel.EMERGENCY),  # severe pain: a painful crisis
+        (("E_66", Answer.yes()), TriageLevel.EMERGENCY),  # breathless: the acute chest syndrome
+    ],
+    ids=["fever", "severe pain", "breathlessness"],
+)
+def test_a_person_with_sickle_cell_disease_is_sent_to_hospital_for_what_would_wait_in_others(
+    broad: Engine, answer: tuple[str, Answer], level: TriageLevel
+) -> None:
+    pain = [("E_53", Answer.yes()), ("E_55", Answer.of("V_40"))]  # the lower back
+    with_disease = broad.assess(23, "F", [("A_SICKLE_CELL", Answer.yes()), *pain, answer])
+    assert with_disease.triage.level.urgency >= level.urgency
+    assert any(flag.family == "sickle_cell_disease" for flag in with_disease.triage.red_flags)
+    without = broad.assess(23, "F", [("A_SICKLE_CELL", Answer.no()), *pain, answer])
+    assert not any(flag.family == "sickle_cell_disease" for flag in without.triage.red_flags)
+
+
 def test_both_shipped_models_ask_every_authored_question(knowledge: KnowledgeBase) -> None:
     for path in (DDXPLUS_MODEL, SHIPPED_MODEL):
         assert {q.evidence for q in knowledge.authored} <= set(load_model(path).evidences), path.name

@@ -172,6 +172,9 @@ def test_everyday_words_are_not_read_as_a_seizure_or_an_erection_problem(
         ("孩子发烧，身上有压不褪色的红点", "zh", {"E_91", "A_NONBLANCH_RASH"}),
         ("mon bébé vomit vert", "fr", {"A_GREEN_VOMIT"}),
         ("back pain and numb between my legs", "en", {"E_53", "E_55", "A_SADDLE_NUMB"}),
+        ("I have sickle cell and a fever", "en", {"A_SICKLE_CELL", "E_91"}),
+        ("je suis drépanocytaire et j'ai de la fièvre", "fr", {"A_SICKLE_CELL", "E_91"}),
+        ("我有镰状细胞贫血，发烧了", "zh", {"A_SICKLE_CELL", "E_91"}),
     ],
 )
 def test_everyday_ways_of_saying_a_symptom_are_understood(
@@ -212,6 +215,12 @@ def test_and_before_a_possessive_starts_a_new_statement_that_a_negation_before_i
         ("douleur abdominale en bas à gauche", "fr", "E_55", {"V_88"}),
         ("左下腹痛，发烧", "zh", "E_55", {"V_88"}),
         ("右上腹疼", "zh", "E_55", {"V_103"}),
+        # the site with words of onset or manner between it and the pain: still that site
+        ("下腹突然剧痛", "zh", "E_55", {"V_87", "V_88", "V_153"}),
+        ("右下腹持续疼痛", "zh", "E_55", {"V_87"}),
+        ("胸口突然很痛，出冷汗", "zh", "E_55", {"V_101", "V_29", "V_55", "V_56"}),
+        # two sites of one pain: one answer naming both (the shoulder-tip pain of blood under the diaphragm)
+        ("下腹痛，左边肩膀也痛", "zh", "E_55", {"V_87", "V_88", "V_153", "V_194", "V_195"}),
         # a thunderclap headache: the fastest onset, which raises its red flag at once
         ("worst headache of my life came on suddenly", "en", "E_59", {"10"}),
         ("mal de tête brutal", "fr", "E_59", {"10"}),

@@ -28,7 +28,7 @@ from typing import Literal
 
 from symptomcheck.interview.segmenter import segment
 from symptomcheck.interview.spelling import deletions, distance
-from symptomcheck.knowledge import LANGUAGES, KnowledgeBase, Language, Synonym
+from symptomcheck.knowledge import LANGUAGES, EvidenceKind, KnowledgeBase, Language, Synonym
 
 Status = Literal["present", "absent"]
 
@@ -105,6 +105,13 @@ _ZH_NEGATION = frozenset({
 _ZH_CONTRAST = frozenset({"但", "但是", "可是", "不过", "却", "然而", "只是", "就是"})
 _ZH_RESTART = frozenset({"有", "还有", "另外", "而且"})  # "没有发烧有咳嗽": 有 starts a new statement
 _ZH_JOIN = frozenset({"和", "也", "或", "或者", "跟", "及", "以及", "、", "与"})
+# words of onset or manner that may stand between a body site and its pain ("下腹突然剧痛", "肚子一阵阵绞痛",
+# "右下腹持续疼痛"): the compact text does not join the site to the pain across them
+_ZH_PAIN_MANNER = frozenset({
+    "突然", "忽然", "猛然", "剧烈", "一阵阵", "一阵一阵", "阵阵", "阵发性", "持续", "持续性", "反复", "隐隐",
+    "有时", "偶尔", "经常", "时常", "开始", "时不时",
+})  # fmt: skip
+_ZH_PAIN = ("痛", "疼")
 _ZH_SAME = str.maketrans({"疼": "痛"})
 _ZH_GLUED = set("不没无未")  # negation characters the segmenter may glue to the next word
 
@@ -229,15 +236,23 @@ class TextParser:
         return []
 
     def _at_age(self, findings: list[Finding], age: int | None) -> list[Finding]:
-        if age is None:
-            return findings
-        readings = {r.evidence: r.reads_as for r in self.knowledge.age_readings if age <= r.max_age}
+        """The findings read at the patient's age (when given), each evidence once: a finding said twice is kept
+        where it was first said, and two sites of one pain make one answer."""
+        readings = {r.evidence: r.reads_as for r in self.knowledge.age_readings if age is not None and age <= r.max_age}
         result: list[Finding] = []
         for finding in findings:
             read = replace(finding, evidence=readings.get(finding.evidence, finding.evidence))
-            if all((f.evidence, f.status) != (read.evidence, read.status) for f in result):
+            key = (read.evidence, read.status)
+            same = next((n for n, f in enumerate(result) if (f.evidence, f.status) == key), None)
+            if same is None:
                 result.append(read)
+            elif read.status == "present" and read.values and result[same].values and self._multi(read.evidence):
+                # two sites of one pain ("下腹痛，左边肩膀也痛"): one answer that names both
+                result[same] = replace(result[same], values=tuple(dict.fromkeys([*result[same].values, *read.values])))
         return result
+
+    def _multi(self, code: str) -> bool:
+        return self.knowledge.evidence(code).kind is EvidenceKind.MULTI
 
     # -- English and French ------------------------------------------------------------------------------------
 
@@ -398,8 +413,40 @@ class TextParser:
                     match = _Match(synonym, token_of[begin], token_of[end], offsets[begin], offsets[end] + 1,
                                    frozenset(range(begin, end + 1)), True, parent=self._parent(synonym))  # fmt: skip
                     matches.append(_negate(match) if interior else match)
+        matches.extend(self._sites_across_manner(tokens, token_of, compact))
         chosen = self._choose(matches)
         return [self._negated_zh(m, tokens, chosen) for m in chosen]
+
+    def _sites_across_manner(
+        self, tokens: list[tuple[str, int, int]], token_of: list[int], compact: str
+    ) -> list[_Match]:
+        """The site of a pain said with words of onset or manner between the site and the pain ("下腹突然剧痛":
+        the lower belly; "胸口突然很痛": the chest), read as the site phrase (下腹痛, 胸口痛) they stand for. Only
+        follow-ups of the pain question (its site) are read so; a negation or a clause end between them stops it."""
+        positions: dict[int, list[int]] = {}
+        for position, n in enumerate(token_of):
+            positions.setdefault(n, []).append(position)
+        found: list[_Match] = []
+        for j, (word, _start, end) in enumerate(tokens):
+            if not word.endswith(_ZH_PAIN) or j not in positions:
+                continue
+            k = j - 1
+            while k >= 0 and (tokens[k][0] in _ZH_PAIN_MANNER or (k not in positions and tokens[k][0].strip())):
+                if tokens[k][0] in _ZH_NEGATION or tokens[k][0] in _ZH_CLAUSE_END:
+                    break
+                k -= 1
+            if k < 0 or k not in positions or not any(tokens[i][0] in _ZH_PAIN_MANNER for i in range(k + 1, j)):
+                continue
+            for m in range(k, max(k - 3, -1), -1):
+                if m not in positions:
+                    break
+                site = [p for t in range(m, k + 1) for p in positions.get(t, [])]
+                for synonym in self._zh.get("".join(compact[p] for p in site) + "痛", ()):
+                    parent = self._parent(synonym)
+                    if parent is not None:
+                        occupied = frozenset([*site, positions[j][-1]])
+                        found.append(_Match(synonym, m, j, tokens[m][1], end, occupied, True, parent=parent))
+        return found
 
     @staticmethod
     def _negated_zh(match: _Match, tokens: list[tuple[str, int, int]], chosen: list[_Match]) -> _Match:
