@@ -18,6 +18,7 @@ population.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +53,25 @@ class ProtocolTables:
     @property
     def n_families(self) -> int:
         return len(self.families)
+
+    # The 0/1 tables below as float32, laid out for the products that use them: a product of 0/1 matrices counts
+    # matches, whole numbers that float32 holds exactly, so `> 0` on it is the same test, at half the cost of
+    # float64 and without converting a boolean table at every step.
+
+    @cached_property
+    def depends_by_condition(self) -> NDArray[np.float32]:
+        """`depends` as (D, E) float32 rows per condition."""
+        return np.ascontiguousarray(self.depends.T, dtype=np.float32)
+
+    @cached_property
+    def trigger_yes_by_evidence(self) -> NDArray[np.float32]:
+        """`trigger_yes` as (E, F) float32 rows per evidence."""
+        return np.ascontiguousarray(self.trigger_yes.T, dtype=np.float32)
+
+    @cached_property
+    def trigger_value_by_row(self) -> NDArray[np.float32]:
+        """`trigger_value` as (T, F) float32 rows per outcome row."""
+        return np.ascontiguousarray(self.trigger_value.T, dtype=np.float32)
 
 
 def compile_protocols(model: Model, knowledge: KnowledgeBase, in_condition: BoolArray) -> ProtocolTables:
@@ -137,8 +157,8 @@ def active_families(protocol: ProtocolTables, present: BoolArray, values: BoolAr
     # only the answered columns take part: a consultation has a few answers among hundreds of evidences
     yes_columns = np.flatnonzero(present.any(axis=0))
     value_columns = np.flatnonzero(values.any(axis=0))
-    triggered = (present[:, yes_columns].astype(np.float64) @ protocol.trigger_yes[:, yes_columns].T > 0) | (
-        values[:, value_columns].astype(np.float64) @ protocol.trigger_value[:, value_columns].T > 0
+    triggered = (present[:, yes_columns].astype(np.float32) @ protocol.trigger_yes_by_evidence[yes_columns] > 0) | (
+        values[:, value_columns].astype(np.float32) @ protocol.trigger_value_by_row[value_columns] > 0
     )
     in_ages = (ages[:, None] >= protocol.family_ages[None, :, 0]) & (ages[:, None] <= protocol.family_ages[None, :, 1])
     result: BoolArray = triggered & in_ages
@@ -179,14 +199,25 @@ def focus(
     n, n_e = present.shape
     if families is None:
         families = active_families(protocol, present, values, ages)
-    questions = applicable_questions(protocol, families, ages, sexes)
+    rows, qs = _applicable_pairs(protocol, families, ages, sexes)
     priority = np.zeros((n, n_e))
     allowed = np.zeros((n, n_e), dtype=bool)
-    rows, qs = np.nonzero(questions)
     np.maximum.at(priority, (rows, protocol.question_evidence[qs]), protocol.question_priority[qs])
     allowed[rows, protocol.question_evidence[qs]] = True
     in_play = p >= relevant_mass
     columns = np.flatnonzero(in_play.any(axis=0))
     if len(columns):
-        allowed |= (in_play[:, columns].astype(np.float64) @ protocol.depends[:, columns].T.astype(np.float64)) > 0
+        allowed |= (in_play[:, columns].astype(np.float32) @ protocol.depends_by_condition[columns]) > 0
     return Focus(priority=priority, allowed=allowed)
+
+
+def _applicable_pairs(
+    protocol: ProtocolTables, families: BoolArray, ages: IntArray, sexes: IntArray
+) -> tuple[IntArray, IntArray]:
+    """`np.nonzero(applicable_questions(...))`, in the same order: the age and sex bounds are tested on the
+    questions of the families that apply only, a few of the hundreds of (person, question) pairs."""
+    rows, qs = np.nonzero(families[:, protocol.question_family])
+    age, sex = ages[rows], sexes[rows]
+    bounds, wanted = protocol.question_ages[qs], protocol.question_sex[qs]
+    keep = (age >= bounds[:, 0]) & (age <= bounds[:, 1]) & ((wanted < 0) | (wanted == sex))
+    return rows[keep].astype(np.int64), qs[keep].astype(np.int64)

@@ -69,7 +69,8 @@ def eligible_questions(
     answered = asked if answered is None else answered
     shadowed = (tables.shadowed_by >= 0) & answered[:, np.maximum(tables.shadowed_by, 0)]
     if values is not None and len(tables.shadow_rows):
-        shadowed = shadowed | ((values[:, tables.shadow_rows] @ tables.shadows) > 0)
+        named = values[:, tables.shadow_rows].astype(np.float32)
+        shadowed[:, tables.shadowed_evidences] |= (named @ tables.shadows_of_evidences) > 0
     result: BoolArray = ~asked & parent_yes & ~shadowed
     return result
 
@@ -170,21 +171,30 @@ def choose_questions(
 class Choice:
     best: IntArray  # (N,) the question to ask, -1 when nothing is left
     best_score: FloatArray  # (N,) its score (+inf: a red flag; 0 when nothing is left)
-    scores: FloatArray  # (N, E) every question's score, -inf for those that may not be asked (all, while
-    # every interview has a red flag to ask)
+    scores: FloatArray  # (N, E) every question's score, -inf for those that may not be asked (all, in an
+    # interview with a red flag to ask)
 
 
-def question_choice(tables: Tables, p: FloatArray, eligible: BoolArray, focus: Focus | None = None) -> Choice:
-    """`choose_questions`, with the scores of every question (the stopping rule looks at the next best)."""
+def question_choice(
+    tables: Tables, p: FloatArray, eligible: BoolArray, focus: Focus | None = None, unscored: BoolArray | None = None
+) -> Choice:
+    """`choose_questions`, with the scores of every question (the stopping rule looks at the next best).
+
+    `unscored` (N,), with a `focus`: interviews that stop whatever the scores (the caller knows): nothing is
+    scored for them, as if nothing were left to ask but a pending red flag."""
     flags = None
     if focus is not None:
         flags = eligible & (focus.priority > 0)
         eligible = eligible & focus.allowed
-        # while every interview has a red flag to ask, the scores choose nothing and nothing may stop on them
-        candidates = np.flatnonzero(eligible.any(axis=0)) if not flags.any(axis=1).all() else np.zeros(0, np.int64)
+        # an interview with a red flag to ask chooses nothing by the scores and may not stop on them: only the
+        # other rows are scored (in a batch, most rows have a flag pending in the first turns)
+        skipped = flags.any(axis=1) if unscored is None else flags.any(axis=1) | unscored
+        eligible[skipped] = False
+        free = np.flatnonzero(~skipped)
+        candidates = np.flatnonzero(eligible.any(axis=0))
         score = np.full(eligible.shape, -np.inf)
         if len(candidates):
-            score[:, candidates] = question_scores(tables, p, candidates)
+            score[np.ix_(free, candidates)] = question_scores(tables, p[free], candidates)
         score = np.where(eligible, score, -np.inf)
     else:
         score = np.where(eligible, question_scores(tables, p), -np.inf)

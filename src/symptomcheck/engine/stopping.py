@@ -73,25 +73,37 @@ def decision_settled(tables: Tables, p: FloatArray, scores: FloatArray) -> BoolA
     settled: BoolArray = p.max(axis=1) >= settings.get("decision_confidence", 0.0) if n else np.ones(0, dtype=bool)
     if k == 0 or n == 0:
         return settled
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # (N, k)
-    askable = np.isfinite(np.take_along_axis(scores, top, axis=1))  # (N, k)
     level = batch_urgency(p, tables.level_urgency, tables.triage_thresholds)
     # and, as for a confident stop, nothing more urgent than the advice may be left open
     above = (p * (tables.level_urgency[None, :] > level[:, None])).sum(axis=1)
     settled &= above < settings.get("decision_urgent_residual", 1.01)
+    # every test below is row by row, and a row once unsettled stays so: each is made on the rows still settled
+    rows = np.flatnonzero(settled)
+    p, scores, level = p[rows], scores[rows], level[rows]
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # (n, k)
+    askable = np.isfinite(np.take_along_axis(scores, top, axis=1))  # (n, k)
     # the conditions an answer may put first without changing what the person reads first: the leader only,
     # or (decision_top > 1) any of the `decision_top` most likely
     n_top = int(settings.get("decision_top", 1))
     leaders = np.argpartition(-p, min(n_top, p.shape[1]) - 1, axis=1)[:, :n_top]
+    still = np.ones(len(rows), dtype=bool)
     for j in range(k):
-        ordinary = tables.p_ordinary[top[:, j]] ** tables.temperature  # (N, D) tempered, as answers are
-        for likelihood in (ordinary, np.maximum(1.0 - tables.p_ordinary[top[:, j]], 1e-12) ** tables.temperature):
-            joint = p * likelihood
+        tested = np.flatnonzero(still & askable[:, j])
+        p_ordinary = tables.p_ordinary[top[tested, j]]
+        ordinary = p_ordinary**tables.temperature  # (n, D) tempered, as answers are
+        for likelihood in (ordinary, np.maximum(1.0 - p_ordinary, 1e-12) ** tables.temperature):
+            joint = p[tested] * likelihood
             chance = joint.sum(axis=1)
-            after = joint / np.maximum(chance, 1e-300)[:, None]
-            new_leader = ~(leaders == after.argmax(axis=1)[:, None]).any(axis=1)
-            changes = (batch_urgency(after, tables.level_urgency, tables.triage_thresholds) != level) | new_leader
-            settled &= ~(askable[:, j] & (chance >= least) & changes)
+            # an answer less likely than `least` changes nothing, and a new leader needs no advice to compare
+            likely = chance >= least
+            answered = tested[likely]
+            after = joint[likely] / np.maximum(chance[likely], 1e-300)[:, None]
+            changes = ~(leaders[answered] == after.argmax(axis=1)[:, None]).any(axis=1)
+            same_leader = np.flatnonzero(~changes)
+            urgency = batch_urgency(after[same_leader], tables.level_urgency, tables.triage_thresholds)
+            changes[same_leader] = urgency != level[answered[same_leader]]
+            still[answered] &= ~changes
+    settled[rows] = still
     return settled
 
 

@@ -105,15 +105,26 @@ def triage_of_interview(
     give with any set of the red-flag answers (those of the raised flags) taken out: then adding a red flag
     never lowers the advice, whatever came before, and the order of the answers does not matter.
     """
-    raised_by = {code for flag in raised_red_flags(red_flags, dict(answers)) for code in flag.evidences}
+    raised = raised_red_flags(red_flags, dict(answers))
+    raised_by = {code for flag in raised for code in flag.evidences}
     flagged = [
         log_likelihood for (code, _), log_likelihood in zip(answers, log_likelihoods, strict=True) if code in raised_by
     ]
-    floors = []
-    for size in range(1, min(len(flagged), MAX_FLAGS_COMBINED) + 1):
-        for taken_out in combinations(flagged, size):
+    # the advice is the most urgent of the floors and the flags: once one of them is the most urgent level,
+    # no other floor can change it, and the rest are not computed
+    most_urgent = LEVELS_MOST_URGENT_FIRST[0]
+    floors: list[TriageLevel] = []
+    subsets = (
+        taken_out
+        for size in range(1, min(len(flagged), MAX_FLAGS_COMBINED) + 1)
+        for taken_out in combinations(flagged, size)
+    )
+    if not any(flag.level is most_urgent for flag in raised):
+        for taken_out in subsets:
             p_without = normalise(log_posterior - np.sum(taken_out, axis=0))
             floors.append(level_by_probability(p_without, urgency, thresholds)[0])
+            if floors[-1] is most_urgent:
+                break
     return decide(normalise(log_posterior), urgency, thresholds, red_flags, dict(answers), floors)
 
 

@@ -5,7 +5,7 @@ Kept apart from the report and plotting code so that a worker process starts wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from symptomcheck.engine.assessment import Engine
 from symptomcheck.engine.differential import demographic_features, differential
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import active_families
+from symptomcheck.engine.tables import BoolArray
 from symptomcheck.engine.triage import batch_urgency, raised_red_flags, triage_of_interview
 from symptomcheck.evaluation.metrics import ranked_differential
 from symptomcheck.evaluation.simulate import derived_answers, simulate
@@ -45,6 +46,12 @@ def init_worker(model_path: str, overrides: dict[str, float]) -> None:
     _engine = Engine(load_model(Path(model_path)), default_knowledge(), **overrides)
 
 
+def use_engine(engine: Engine) -> None:
+    """Make `engine` this process's worker engine: a worker forked after this call starts with it, built."""
+    global _engine  # noqa: PLW0603
+    _engine = engine
+
+
 def run_chunk(patients: list[Patient], max_turns: int) -> ChunkResult:
     assert _engine is not None
     return interview_chunk(_engine, patients, max_turns)
@@ -71,12 +78,7 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
         interviews.known_values,
         np.array([patient.age for patient in patients], dtype=np.int64),
     )
-    flags_of = [
-        engine.red_flags_for(
-            patient.age, patient.sex, frozenset(tables.protocol.families[f] for f in np.flatnonzero(families[n]))
-        )
-        for n, patient in enumerate(patients)
-    ]
+    flags_of = _red_flags_by_patient(engine, patients, families)
     decisive = np.zeros((len(patients), tables.n_evidences), dtype=bool)
     index = {code: e for e, code in enumerate(tables.evidences)}
     for n, flags in enumerate(flags_of):
@@ -89,16 +91,13 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
         codes = frozenset(tables.evidences[e] for e in np.flatnonzero(interviews.asked[n]))
         asked_codes.append(codes)
         ordered = [patient.initial_evidence] + [tables.evidences[int(e)] for e in interviews.sequence[n] if e >= 0]
-        red_flags = flags_of[n]
-        raised = _red_flag_urgency(engine, patient, ordered, interviews.log_posterior[n], red_flags)
-        urgency[n] = max(int(urgency[n]), raised)
-        q, answer = int(flip.question[n]), flip.answer[n]
-        if q < 0 or answer is None:
+        # the answer flipped is never one of a flag that applies (`decisive`): both interviews raise the same flags
+        raised = _raised_flags(engine, patient, ordered, flags_of[n])
+        urgency[n] = max(int(urgency[n]), _red_flag_urgency(engine, interviews.log_posterior[n], raised))
+        if flip.question[n] < 0 or flip.answer[n] is None:
             flipped[n] = -1
             continue
-        changed = {tables.evidences[q]: answer}
-        raised = _red_flag_urgency(engine, patient, ordered, flipped_log_posterior[n], red_flags, changed)
-        flipped[n] = max(int(flipped[n]), raised)
+        flipped[n] = max(int(flipped[n]), _red_flag_urgency(engine, flipped_log_posterior[n], raised))
     return ChunkResult(
         [ranked_differential(row) for row in result.p],
         p.max(axis=1),
@@ -110,35 +109,67 @@ def interview_chunk(engine: Engine, patients: Sequence[Patient], max_turns: int)
     )
 
 
-def _red_flag_urgency(
-    engine: Engine,
-    patient: Patient,
-    ordered: Sequence[str],
-    log_posterior: FloatArray,
-    red_flags: Sequence[RedFlag],
-    changed: Mapping[str, Answer] | None = None,
-) -> int:
-    """The urgency the engine's triage gives an interview (its codes in order, answered from the record but for
-    `changed`) when one of `red_flags` (those that apply to the patient) is raised; -1 when none is (the
-    probability rule alone decides, as vectorised)."""
+def _red_flags_by_patient(
+    engine: Engine, patients: Sequence[Patient], families: BoolArray
+) -> list[tuple[RedFlag, ...]]:
+    """`Engine.red_flags_for` of each patient (`families` (N, F): the complaint families that apply), the same
+    flags in the same order. A chunk's (age, sex, families) are mostly distinct, so the engine's cache seldom
+    helps and each call would test every flag: here a patient's are tested among the flags without a family
+    and those of its own families only (a flag of another family never applies)."""
+    red_flags = engine.knowledge.red_flags
+    by_family: dict[str | None, list[int]] = {}
+    for k, flag in enumerate(red_flags):
+        by_family.setdefault(flag.family, []).append(k)
+    result = []
+    for n, patient in enumerate(patients):
+        ids = frozenset(engine.tables.protocol.families[f] for f in np.flatnonzero(families[n]))
+        candidates = sorted(k for family in (None, *ids) for k in by_family.get(family, ()))
+        result.append(tuple(red_flags[k] for k in candidates if red_flags[k].applies(patient.age, patient.sex, ids)))
+    return result
+
+
+@dataclass(frozen=True)
+class RaisedFlags:
+    """The red flags an interview's answers raise, and those answers with their log-likelihoods."""
+
+    flags: tuple[RedFlag, ...]
+    answers: list[tuple[str, Answer]]  # in the order asked
+    log_likelihoods: list[FloatArray]
+
+
+def _raised_flags(
+    engine: Engine, patient: Patient, ordered: Sequence[str], red_flags: Sequence[RedFlag]
+) -> RaisedFlags | None:
+    """The flags among `red_flags` (those that apply to the patient) that the interview (its codes in order,
+    answered from the record) raises; None when none is.
+
+    The triage reads only the flags raised and their answers (these answers raise the same flags on their own;
+    their log-likelihoods make the floors): the other flags and answers are left out rather than each tested
+    again and given its log-likelihood."""
     knowledge, tables = engine.knowledge, engine.tables
-    changed = changed or {}
     flagged = {code for flag in red_flags for code in flag.evidences}
+    answers = {code: answer_of(knowledge, patient, code) for code in set(ordered) & flagged}
+    raised = raised_red_flags(red_flags, answers)
+    if not raised:
+        return None
+    raised_codes = {code for flag in raised for code in flag.evidences}
+    answered = [(code, answers[code]) for code in ordered if code in raised_codes]
+    log_likelihoods = [tables.answer_log_likelihood(tables.evidence_index(code), a) for code, a in answered]
+    return RaisedFlags(raised, answered, log_likelihoods)
 
-    def answer(code: str) -> Answer:
-        return changed[code] if code in changed else answer_of(knowledge, patient, code)
 
-    answers = {code: answer(code) for code in set(ordered) & flagged}
-    if not raised_red_flags(red_flags, answers):
+def _red_flag_urgency(engine: Engine, log_posterior: FloatArray, raised: RaisedFlags | None) -> int:
+    """The urgency the engine's triage gives an interview of this log-posterior when red flags are `raised`; -1
+    when none is (the probability rule alone decides, as vectorised)."""
+    if raised is None:
         return -1
-    answered = [(code, answer(code)) for code in ordered]
     decision = triage_of_interview(
         log_posterior,
-        answered,
-        [tables.answer_log_likelihood(tables.evidence_index(code), a) for code, a in answered],
-        tables.level_urgency,
-        knowledge.triage_thresholds,
-        red_flags,
+        raised.answers,
+        raised.log_likelihoods,
+        engine.tables.level_urgency,
+        engine.knowledge.triage_thresholds,
+        raised.flags,
     )
     return decision.level.urgency
 

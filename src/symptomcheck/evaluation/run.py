@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from symptomcheck.engine.assessment import Engine
-from symptomcheck.evaluation.batch import ChunkResult, init_worker, interview_chunk, run_chunk
+from symptomcheck.evaluation.batch import ChunkResult, init_worker, interview_chunk, run_chunk, use_engine
+from symptomcheck.evaluation.blas import blas_thread_setter
 from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics, shift_rates
 from symptomcheck.evaluation.report import TRIAGE_LEVELS, ReportData
 from symptomcheck.knowledge import TriageLevel, default_knowledge
@@ -81,16 +83,7 @@ def evaluate_file(
             if progress:
                 progress(len(chunk))
     else:
-        # Workers are spawned with one BLAS thread each: the processes already use every core, and
-        # spinning BLAS threads on top of them would only compete for the same cores. Processes start
-        # on the first submissions, so the variables stay set until every chunk is done.
-        context = multiprocessing.get_context("spawn")
-        with (
-            _single_threaded_blas(),
-            ProcessPoolExecutor(
-                workers, mp_context=context, initializer=init_worker, initargs=(str(model_path), overrides)
-            ) as pool,
-        ):
+        with _worker_pool(workers, engine, model_path, overrides) as pool:
             pending: list[tuple[list[Patient], Future[ChunkResult]]] = []
             for chunk in stream:
                 pending.append((chunk, pool.submit(run_chunk, chunk, max_turns)))
@@ -108,6 +101,35 @@ def evaluate_file(
                     progress(len(done_chunk))
     elapsed = time.perf_counter() - started
     return summarise(model, patients_all, results, max_turns, elapsed, path.name, engine)
+
+
+@contextmanager
+def _worker_pool(
+    workers: int, engine: Engine, model_path: Path, overrides: dict[str, float]
+) -> Iterator[ProcessPoolExecutor]:
+    """The worker processes, each with one BLAS thread: the processes already use every core, and spinning BLAS
+    threads on top of them would only compete for the same cores.
+
+    Where the platform forks (Linux) and OpenBLAS can be told its threads, the workers are forked from this
+    process and start with its engine, already built: a spawned worker imports numpy and the engine, reads the
+    knowledge and compiles the model again first, about a second per worker, as long as interviewing a few
+    hundred patients takes. Elsewhere they are spawned, with the BLAS variables set while they start (processes
+    start on the first submissions, so the variables stay set until every chunk is done)."""
+    setter = blas_thread_setter() if sys.platform == "linux" else None
+    if setter is not None and "fork" in multiprocessing.get_all_start_methods():
+        use_engine(engine)
+        forked = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=forked, initializer=setter, initargs=(1,)) as pool:
+            yield pool
+        return
+    spawned = multiprocessing.get_context("spawn")
+    with (
+        _single_threaded_blas(),
+        ProcessPoolExecutor(
+            workers, mp_context=spawned, initializer=init_worker, initargs=(str(model_path), overrides)
+        ) as pool,
+    ):
+        yield pool
 
 
 def summarise(

@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 
 from symptomcheck.engine.posterior import normalise
 from symptomcheck.engine.protocol import focus
-from symptomcheck.engine.questions import eligible_questions, question_choice
-from symptomcheck.engine.stopping import decision_settled, should_stop
+from symptomcheck.engine.questions import Choice, eligible_questions, question_choice
+from symptomcheck.engine.stopping import decision_settled, is_settled, should_stop
 from symptomcheck.engine.tables import BoolArray, IntArray, Tables
 from symptomcheck.knowledge import EvidenceKind, KnowledgeBase
 from symptomcheck.model.artifact import FloatArray
@@ -51,24 +51,28 @@ def derived_answers(knowledge: KnowledgeBase, tables: Tables, patients: Sequence
     to finish a sentence, of significant breathlessness) is answered the same way: "don't know" when that
     finding is present, else no. Evidences of the record itself get 0 (their answers come from the record)."""
     result = np.zeros((len(patients), tables.n_evidences), dtype=np.int8)
+    index = {code: e for e, code in enumerate(tables.evidences)}
+    # the patients holding each finding, in order: each rule below visits those only, in the same order
+    holders: dict[str, list[int]] = {}
+    for n, patient in enumerate(patients):
+        for code in patient.present:
+            holders.setdefault(code, []).append(n)
     for question in knowledge.authored:
-        if question.narrower_than is None or question.evidence not in tables.evidences:
+        if question.narrower_than is None or question.evidence not in index:
             continue
-        e = tables.evidences.index(question.evidence)
-        for n, patient in enumerate(patients):
-            if question.narrower_than in patient.present:
-                result[n, e] = -1
+        e = index[question.evidence]
+        for n in holders.get(question.narrower_than, ()):
+            result[n, e] = -1
     for mapping in knowledge.catalogue.reasons:
-        if mapping.relation == "same" or mapping.evidence not in tables.evidences:
+        if mapping.relation == "same" or mapping.evidence not in index:
             continue
-        e = tables.evidences.index(mapping.evidence)
+        e = index[mapping.evidence]
         if mapping.ddxplus_equivalent is None:
             continue
         code, _, values = mapping.ddxplus_equivalent.partition(":")
         wanted = set(filter(None, values.split("+")))
-        for n, patient in enumerate(patients):
-            has = code in patient.present and (not wanted or bool(wanted & set(patient.values.get(code, ()))))
-            if has:
+        for n in holders.get(code, ()):
+            if not wanted or bool(wanted & set(patients[n].values.get(code, ()))):
                 result[n, e] = 1 if mapping.relation == "broader" else -1
     return result
 
@@ -96,16 +100,18 @@ class PatientAnswers:
         for k, q in enumerate(self.multi):
             default = int(tables.default_row[q])
             self.multi_log[:, k] = tables.temperature * tables.log_p_outcome[default]
+        yes_patients: list[int] = []  # the yes answers (no values), set all at once below
+        yes_questions: list[int] = []
         for i, patient in enumerate(patients):
             for code in patient.present:
                 q = index[code]
                 values = patient.values.get(code)
+                if values is None:
+                    yes_patients.append(i)
+                    yes_questions.append(q)
+                    continue
                 rows = tables.rows(q)
                 outcomes = tables.outcomes[q]
-                if values is None:
-                    self.row[i, q] = rows.start + 1
-                    self.present[i, q] = True
-                    continue
                 value_rows = sorted({rows.start + outcomes.index(v) for v in values})
                 self.values[i, rows] = False
                 self.values[i, value_rows] = True
@@ -115,6 +121,8 @@ class PatientAnswers:
                     self.multi_log[i, multi_slot[q]] = tables.temperature * np.log(np.minimum(p, 1.0))
                 else:
                     self.row[i, q] = value_rows[0]
+        self.row[yes_patients, yes_questions] = tables.offsets[yes_questions] + 1
+        self.present[yes_patients, yes_questions] = True
         self.unknown = np.zeros((n, e), dtype=bool)  # (N, E) the patient answers "don't know"
         if derived is not None:
             self.unknown = derived < 0
@@ -161,24 +169,40 @@ def simulate(
     sexes = np.array([sex_index(p.sex) for p in patients], dtype=np.int64)
     relevant_mass = tables.settings["relevant_mass"]
     streak = np.zeros(n, dtype=np.int64)  # "don't know" answers in a row, at the end
+    value_rows = tables.value_rows
+    value_evidence = tables.outcome_evidence[value_rows]
     active = everyone
     for turn in range(max_turns + 1):
         p = normalise(log_post[active])
         top_by_turn[active, turn:] = p.argmax(axis=1)[:, None]
         if turn == max_turns or len(active) == 0:
             break
-        known_values = answers.values[active] & asked[active][:, tables.outcome_evidence]
+        # yes/no rows hold no value: only the rows of questions with values are gathered
+        known_values = np.zeros((len(active), answers.values.shape[1]), dtype=bool)
+        known_values[:, value_rows] = answers.values[np.ix_(active, value_rows)] & asked[np.ix_(active, value_evidence)]
         answered = asked[active] & ~answers.unknown[active]
         eligible = eligible_questions(tables, asked[active], known_present[active], known_values, answered)
         focused = focus(
             tables.protocol, p, known_present[active], known_values, ages[active], sexes[active], relevant_mass
         )
-        choice = question_choice(tables, p, eligible, focused)
-        best, best_score = choice.best, choice.best_score
-        decided = decision_settled(tables, p, choice.scores) if tables.settings["decision_stop"] else None
-        stop = should_stop(tables, p, best_score, turn, max_turns, decided=decided, unknown_streak=streak[active]) | (
-            best < 0
+        settled = is_settled(tables, p)
+        # the interviews that stop at this turn whatever the question scores say: none of them is scored
+        pending = (eligible & (focused.priority > 0)).any(axis=1)
+        certain = should_stop(
+            tables,
+            p,
+            np.where(pending, np.inf, np.finfo(np.float64).max),
+            turn,
+            max_turns,
+            settled=settled,
+            unknown_streak=streak[active],
         )
+        choice = question_choice(tables, p, eligible, focused, unscored=certain)
+        best, best_score = choice.best, choice.best_score
+        decided = _decided(tables, p, choice, turn, certain)
+        stop = should_stop(
+            tables, p, best_score, turn, max_turns, settled=settled, decided=decided, unknown_streak=streak[active]
+        ) | (best < 0)
         active, best = active[~stop], best[~stop]
         if len(active) == 0:
             break
@@ -205,3 +229,19 @@ def simulate(
         sequence=sequence,
         answers=answers,
     )
+
+
+def _decided(tables: Tables, p: FloatArray, choice: Choice, turn: int, certain: BoolArray) -> BoolArray | None:
+    """`decision_settled` (None when the model does not stop on the decision), computed only for the rows that
+    `should_stop` reads it for: once `decision_min_turns` questions were asked, without a red flag pending, and
+    neither `certain` to stop nor left with nothing to ask (the test is row by row and costs several passes over
+    the posteriors; the other rows get False)."""
+    if not tables.settings["decision_stop"]:
+        return None
+    decided = np.zeros(len(p), dtype=bool)
+    if turn < tables.settings.get("decision_min_turns", 0):
+        return decided
+    rows = np.flatnonzero(~np.isposinf(choice.best_score) & ~certain & (choice.best >= 0))
+    if len(rows):
+        decided[rows] = decision_settled(tables, p[rows], choice.scores[rows])
+    return decided

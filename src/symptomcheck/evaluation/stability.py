@@ -128,17 +128,21 @@ def interview_flip(tables: Tables, interviews: Interviews, decisive: BoolArray |
     n = len(interviews.log_posterior)
     p = normalise(interviews.log_posterior)
     everyone = np.arange(n)
-    turns = interviews.sequence.shape[1]
+    # the turns after the longest interview's last question hold no answer to weigh
+    used = np.flatnonzero((interviews.sequence >= 0).any(axis=0))
+    turns = int(used[-1]) + 1 if len(used) else 0
+    # each turn's answers are weighed for the cases that may flip them only (`least_weight_turn` reads no other
+    # row), and the log-likelihood of the one flipped is taken again below rather than every one kept
     log_likelihoods, usable = [], []
     for k in range(turns):
         question = interviews.sequence[:, k]
         ok = question >= 0
-        ll = np.zeros_like(p)
+        ok[ok] = ~answers.unknown[everyone[ok], question[ok]]
+        if decisive is not None:
+            ok[ok] = ~decisive[everyone[ok], question[ok]]
+        ll = np.empty_like(p)
         if ok.any():
             ll[ok] = answers.log_likelihood(everyone[ok], question[ok])
-            ok[ok] = ~answers.unknown[everyone[ok], question[ok]]
-            if decisive is not None:
-                ok[ok] = ~decisive[everyone[ok], question[ok]]
         log_likelihoods.append(ll)
         usable.append(ok)
     turn, _ = least_weight_turn(p, log_likelihoods, usable)
@@ -146,11 +150,11 @@ def interview_flip(tables: Tables, interviews: Interviews, decisive: BoolArray |
     question = np.full(n, -1, dtype=np.int64)
     question[chosen] = interviews.sequence[chosen, turn[chosen]]
     given = np.zeros_like(p)
+    given[chosen] = answers.log_likelihood(chosen, question[chosen])
     flipped = np.zeros_like(p)
     answer: list[Answer | None] = [None] * n
     for i in chosen:
         q = int(question[i])
-        given[i] = log_likelihoods[int(turn[i])][i]
         rows = tables.rows(q)
         if tables.kinds[q] is EvidenceKind.BINARY:
             given_rows = [int(answers.row[i, q])]
