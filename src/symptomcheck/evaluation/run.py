@@ -18,10 +18,10 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from symptomcheck.engine.assessment import Engine
 from symptomcheck.evaluation.batch import ChunkResult, init_worker, interview_chunk, run_chunk, use_engine
-from symptomcheck.evaluation.blas import blas_thread_setter
 from symptomcheck.evaluation.metrics import EvaluationInput, compute_metrics, shift_rates
 from symptomcheck.evaluation.report import TRIAGE_LEVELS, ReportData
 from symptomcheck.knowledge import TriageLevel, default_knowledge
@@ -110,16 +110,17 @@ def _worker_pool(
     """The worker processes, each with one BLAS thread: the processes already use every core, and spinning BLAS
     threads on top of them would only compete for the same cores.
 
-    Where the platform forks (Linux) and OpenBLAS can be told its threads, the workers are forked from this
-    process and start with its engine, already built: a spawned worker imports numpy and the engine, reads the
-    knowledge and compiles the model again first, about a second per worker, as long as interviewing a few
-    hundred patients takes. Elsewhere they are spawned, with the BLAS variables set while they start (processes
-    start on the first submissions, so the variables stay set until every chunk is done)."""
-    setter = blas_thread_setter() if sys.platform == "linux" else None
-    if setter is not None and "fork" in multiprocessing.get_all_start_methods():
+    Where the platform forks (Linux), the workers are forked from this process and start with its engine,
+    already built: a spawned worker imports numpy and the engine, reads the knowledge and compiles the model
+    again first, about a second per worker, as long as interviewing a few hundred patients takes. A forked
+    worker keeps the BLAS threads its parent started (the environment variables are read only when the library
+    loads), which made two workers on two cores five times slower: each limits its BLAS to one thread first
+    (threadpoolctl). Elsewhere they are spawned, with the BLAS variables set while they start (processes start
+    on the first submissions, so the variables stay set until every chunk is done)."""
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
         use_engine(engine)
         forked = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=forked, initializer=setter, initargs=(1,)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=forked, initializer=_one_blas_thread) as pool:
             yield pool
         return
     spawned = multiprocessing.get_context("spawn")
@@ -130,6 +131,10 @@ def _worker_pool(
         ) as pool,
     ):
         yield pool
+
+
+def _one_blas_thread() -> None:
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def summarise(
