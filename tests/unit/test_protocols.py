@@ -328,6 +328,26 @@ def test_belly_pain_both_sudden_and_severe_sends_to_the_emergency_department_and
         assert knowledge.evidence("E_56").question[language] in text
 
 
+@pytest.mark.parametrize(
+    ("opening", "family"),
+    [
+        ([("R_10650", Answer.yes())], "lump_swollen_glands"),  # a lump somewhere: an abscess
+        ([("R_17701", Answer.yes())], "vaginal_symptoms"),  # a swollen vulva: a Bartholin's abscess
+    ],
+    ids=["a lump", "a swollen vulva"],
+)
+def test_a_lump_that_hurts_badly_is_seen_within_a_day_and_a_painless_one_is_not_raised(
+    broad: Engine, opening: list[tuple[str, Answer]], family: str
+) -> None:
+    painful = broad.assess(26, "F", [*opening, ("E_53", Answer.yes()), ("E_56", Answer.of("8"))])
+    assert painful.triage.level.urgency >= TriageLevel.CONSULTATION_24.urgency
+    assert any(flag.family == family and flag.evidence == "E_56" for flag in painful.triage.red_flags)
+    mild = broad.assess(26, "F", [*opening, ("E_53", Answer.yes()), ("E_56", Answer.of("3"))])
+    painless = broad.assess(26, "F", [*opening, ("E_53", Answer.no())])
+    for assessment in (mild, painless):
+        assert not any(flag.family == family and flag.evidence == "E_56" for flag in assessment.triage.red_flags)
+
+
 def test_a_person_who_cannot_answer_is_not_asked_on_once_the_red_flags_are_asked(broad: Engine) -> None:
     streak = int(broad.tables.settings["unknown_streak_stop"])
     assert streak > 0
