@@ -204,16 +204,9 @@ def _flag(
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: a red flag cannot set self-care")
     if not row["reason"]:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: a red flag needs its clinical reason")
-    value: str | None = row["value"] or None
-    minimum: int | None = None
-    if value is not None and value.startswith(">="):
-        if not evidence.is_scale or not value[2:].isdigit() or not 0 <= int(value[2:]) <= 10:
-            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: '>=n' needs a 0-10 scale and n in 0..10")
-        minimum, value = int(value[2:]), None
-    elif value is not None and value not in evidence.value_codes:
-        raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: {evidence.code} has no value {value!r}")
-    elif value is None and evidence.kind is not EvidenceKind.BINARY:
+    if not row["value"] and evidence.kind is not EvidenceKind.BINARY:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: {evidence.code} is not yes/no, so the flag needs a value")
+    value, minimum = _answer(row["value"], evidence, f"{QUESTIONS_FILE}: {where}")
     with_evidence, with_value, with_minimum = _second_answer(row["with"], evidence, evidences, where)
     return RedFlag(
         evidence=evidence.code,
@@ -242,17 +235,20 @@ def _second_answer(
     second = evidences.get(code)
     if second is None or code == evidence.code:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r} must name another known evidence")
-    if value.startswith(">="):
-        if not second.is_scale or not value[2:].isdigit() or not 0 <= int(value[2:]) <= 10:
-            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: '>=n' needs a 0-10 scale and n in 0..10")
-        return code, None, int(value[2:])
-    if value:
-        if value not in second.value_codes:
-            raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: {code} has no value {value!r}")
-        return code, value, None
-    if second.kind is not EvidenceKind.BINARY:
+    if not value and second.kind is not EvidenceKind.BINARY:
         raise KnowledgeError(f"{QUESTIONS_FILE}: {where}: with {item!r}: {code} is not yes/no, give CODE:VALUE")
-    return code, None, None
+    return (code, *_answer(value, second, f"{QUESTIONS_FILE}: {where}: with {item!r}"))
+
+
+def _answer(text: str, evidence: Evidence, where: str) -> tuple[str | None, int | None]:
+    """One answer a red flag names, as (value, minimum): a yes (empty), a value code, or `>=n` on a 0-10 scale."""
+    if text.startswith(">="):
+        if not evidence.is_scale or not text[2:].isdigit() or not 0 <= int(text[2:]) <= 10:
+            raise KnowledgeError(f"{where}: '>=n' needs a 0-10 scale and n in 0..10")
+        return None, int(text[2:])
+    if text and text not in evidence.value_codes:
+        raise KnowledgeError(f"{where}: {evidence.code} has no value {text!r}")
+    return text or None, None
 
 
 def _age(text: str, file: str, where: str) -> int | None:
