@@ -210,3 +210,28 @@ def test_feeling_faint_is_derived_from_the_reasons_linked_to_it_for_the_conditio
     assert derived.size > 0
     for d in derived:  # at least as often as any of the reasons that tell of it
         assert model.p_outcome_[faint, d] >= max(model.p_outcome_[row, d] for row in linked) - 1e-9
+
+
+def test_a_reason_narrower_than_a_ddxplus_finding_takes_only_its_part_for_a_condition_the_records_barely_show(
+    model: Model,
+) -> None:
+    def yes(code: str, condition: str) -> float:
+        return float(
+            model.p_outcome_[model.rows(model.evidences.index(code)).start + 1, model.conditions.index(condition)]
+        )
+
+    def origin(code: str, condition: str) -> int:
+        row = model.rows(model.evidences.index(code)).start + 1
+        return int(model.provenance_[row, model.conditions.index(condition)])
+
+    # epiglottitis hurts in the throat: an earache or a wrist pain is not its pain
+    assert origin("R_13551", "Epiglottitis") == PROVENANCE["ddxplus"]
+    assert yes("E_53", "Epiglottitis") > 0.5
+    assert yes("R_13551", "Epiglottitis") < 0.1 * yes("E_53", "Epiglottitis")
+    assert yes("R_19551", "Epiglottitis") < 0.1 * yes("E_53", "Epiglottitis")
+    # a pain reason at a site the condition's pain is felt at keeps its weight
+    assert yes("R_10501", "Boerhaave") > 0.3
+    # acne is a small part of "skin lesions", a rash a larger one
+    assert origin("R_18300", "Scombroid food poisoning") == PROVENANCE["ddxplus"]
+    assert yes("R_18300", "Scombroid food poisoning") < 0.5 * yes("E_129", "Scombroid food poisoning")
+    assert yes("R_18300", "Scombroid food poisoning") < yes("R_18600", "Scombroid food poisoning")

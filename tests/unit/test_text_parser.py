@@ -350,6 +350,9 @@ def test_breathing_that_makes_a_noise_is_understood_in_chinese(parser: TextParse
         ("I got stung by a bee", "en", "A_BITE_STING", "E_42"),  # a sting, not a known allergen
         ("手背疼", "zh", "R_19601", "E_55"),  # the back of the hand, not the back
         ("a hard lump on the side of my neck", "en", "R_19006", "R_16703"),  # a neck lump, not a kidney mass
+        ("突然说话不清楚，右手没力气", "zh", "E_176", "E_89"),  # a weak hand (a stroke sign), not tiredness
+        ("左腿无力", "zh", "E_176", "E_89"),
+        ("je n'ai plus de force dans le bras", "fr", "E_176", "E_89"),
     ],
 )
 def test_a_phrase_is_read_as_what_it_means_not_as_a_look_alike(

@@ -21,6 +21,9 @@ provenance of each cell (`PROVENANCE`):
   goes above `present_ceiling` (the ratios between conditions, which are what a "yes" tells, stay those of
   the records), and never below `present_floor`. Mentions are smoothed towards each reason's overall rate
   with `mention_pseudo_count` pseudo-visits;
+- a DDXPlus condition the records barely show (fewer than `min_visits`), for a reason the vocabulary maps to a
+  DDXPlus finding it contains or is part of: the finding's probability, and for a reason narrower than the
+  finding only its part (earache is pain at the ears; acne a small share of skin lesions: `narrower_shares`);
 - the questions no data source asks (thoughts of suicide), from likelihoods authored with their reasons
   (`knowledge/authored.py`), and the authored cells of the data sources' own questions for conditions DDXPlus
   does not describe (a bleeding ulcer and black stools, feeling faint), and where their pain is felt (the
@@ -237,6 +240,7 @@ def broad_model(
     r, pairs = reporting_rate(counts, ddxplus, s["min_visits"])
     p_mentioned, base = counts.p_mentioned(s["mention_pseudo_count"])
     deflation = s["ddxplus_default_factor"]
+    shares = narrower_shares(kb, counts.reason_evidences, base)
     for k, code in enumerate(ddxplus.evidences):
         e = evidences.index(code)
         rows = slice(int(offsets[e]), int(offsets[e + 1]))
@@ -264,7 +268,7 @@ def broad_model(
                 blend = np.exp((1 - w) * np.log(ddx_yes) + w * np.log(p_present[shown]))
                 p[present_row, shown], p[absent_row, shown] = blend, 1 - blend
                 origin[absent_row : present_row + 1, shown] = PROVENANCE["visits" if w == 1 else "derived"]
-        derived = _ddxplus_probability(ddxplus, kb, code)
+        derived = _ddxplus_probability(ddxplus, kb, code, shares)
         if derived is not None:
             # a DDXPlus condition the records barely show: its DDXPlus findings tell how often it has the reason
             rare = ~seen[ddx_d]
@@ -594,13 +598,29 @@ def _population_default(
     return result
 
 
-def _ddxplus_probability(ddxplus: Model, knowledge: KnowledgeBase, code: str) -> FloatArray | None:
+def _ddxplus_probability(
+    ddxplus: Model, knowledge: KnowledgeBase, code: str, shares: Mapping[str, float]
+) -> FloatArray | None:
     """P(reason present | d) for the DDXPlus conditions (D_ddx,), from the DDXPlus finding the reason is mapped
-    to when the mapping says the two coincide or one contains the other; None otherwise."""
+    to when the mapping says one contains the other; None otherwise.
+
+    A reason broader than its finding, or named by the finding's values (chest pain: the chest sites of "where
+    is the pain?"), takes their probability. A reason narrower than a whole finding takes only its part:
+    earache is not "pain" for a condition whose pain is in the throat. A pain reason whose sites are known
+    (`pain_reason_sites`) takes the probability of pain at those sites; any other narrower reason takes the
+    finding's probability times its share of the finding's mentions in the records (`shares`, from
+    `narrower_shares`): acne is a small part of "skin lesions"."""
     mapping = next((r for r in knowledge.catalogue.reasons if r.evidence == code), None)
     if mapping is None or mapping.ddxplus_equivalent is None or mapping.relation not in ("broader", "narrower"):
         return None
     target, _, values = mapping.ddxplus_equivalent.partition(":")
+    share = 1.0
+    if mapping.relation == "narrower" and not values:
+        sites = pain_reason_sites(knowledge).get(code) if target == "E_53" else None
+        if sites:
+            target, values = PAIN_SITE, "+".join(sites)
+        else:
+            share = shares.get(code, 1.0)
     if target not in ddxplus.evidences:
         return None
     k = ddxplus.evidences.index(target)
@@ -610,11 +630,28 @@ def _ddxplus_probability(ddxplus: Model, knowledge: KnowledgeBase, code: str) ->
     indices = [rows.start + outcomes.index(v) for v in wanted if v in outcomes]
     if not indices:
         return None
-    result: FloatArray = ddxplus.p_outcome_[indices].sum(axis=0)
+    result: FloatArray = ddxplus.p_outcome_[indices].sum(axis=0) * share
     parent = knowledge.evidence(target).parent
     if parent is not None and parent in ddxplus.evidences:  # a follow-up: counted given its parent is present
         result = result * ddxplus.p_outcome_[ddxplus.rows(ddxplus.evidences.index(parent)).start + 1]
     return np.minimum(result, 1.0)
+
+
+def narrower_shares(kb: KnowledgeBase, reasons: tuple[str, ...], base: FloatArray) -> dict[str, float]:
+    """For each reason the vocabulary maps as narrower than a whole DDXPlus finding: its share of the records'
+    mentions of the reasons that make up that finding (the reasons mapped to it as the same or narrower, by
+    their overall rates `base`, in the order of `reasons`)."""
+    parts: dict[str, list[str]] = {}
+    for mapping in kb.catalogue.reasons:
+        target = mapping.ddxplus_equivalent or ""
+        if mapping.evidence in reasons and target and ":" not in target and mapping.relation in ("same", "narrower"):
+            parts.setdefault(target, []).append(mapping.evidence)
+    shares: dict[str, float] = {}
+    for codes in parts.values():
+        total = sum(float(base[reasons.index(c)]) for c in codes)
+        for c in codes:
+            shares[c] = float(base[reasons.index(c)]) / total if total > 0 else 1.0
+    return shares
 
 
 def _priors(counts: VisitCounts, ddxplus: Model, ddx_d: np.ndarray, s: Mapping[str, float]) -> FloatArray:
