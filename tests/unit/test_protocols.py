@@ -116,6 +116,16 @@ def test_the_interview_never_asks_a_question_no_condition_in_play_depends_on(bro
         answers.append((code, Answer.no() if broad.knowledge.evidence(code).kind == "B" else Answer.unknown()))
 
 
+def test_a_sore_throat_is_never_asked_how_many_people_live_at_home_nor_where(broad: Engine) -> None:
+    never = {entry.evidence for entry in broad.knowledge.not_asked}
+    assert {"E_48", "E_207", "E_195", "E_183"} <= never
+    for answer in (Answer.unknown(), Answer.no()):
+        answers = [("E_97", Answer.yes())]  # a sore throat
+        while (code := broad.assess(25, "F", answers).next_question) is not None:
+            assert code not in never
+            answers.append((code, answer if broad.knowledge.evidence(code).kind == "B" else Answer.unknown()))
+
+
 def test_the_interview_stops_well_before_the_hard_limit_when_answers_are_unknown(broad: Engine) -> None:
     answers = [("R_16500", Answer.yes())]
     while True:
@@ -218,6 +228,8 @@ def rewrite(path: Path, change: dict[str, str], row: int = 0) -> None:
         ("families.csv", {"name_zh": ""}, "name is empty in zh"),
         ("families.csv", {"max_age": "old"}, "an age bound is a whole number"),
         ("questions.csv", {"with": "E_91"}, "a core question has no value, second answer or level"),
+        ("not_asked.csv", {"evidence": "E_9999"}, "'E_9999' is not an evidence"),
+        ("not_asked.csv", {"why": ""}, "the reason for never asking E_48 is missing"),
     ],
 )
 def test_a_broken_protocol_table_is_refused_with_what_is_wrong(

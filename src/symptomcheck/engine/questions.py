@@ -58,7 +58,8 @@ def eligible_questions(
     values: BoolArray | None = None,
     answered: BoolArray | None = None,
 ) -> BoolArray:
-    """Questions not yet asked whose parent (if any) was answered yes, and not answered already in another form
+    """Questions not yet asked whose parent (if any) was answered yes, that the interview asks at all
+    (`Tables.never_asked`), and not answered already in another form
     (`Tables.shadowed_by`; with the values answered so far, (N, T), also `Tables.shadows`), shape (N, E).
 
     `answered` (N, E): the questions answered other than "don't know" (default: every one asked). A person who
@@ -71,7 +72,7 @@ def eligible_questions(
     if values is not None and len(tables.shadow_rows):
         named = values[:, tables.shadow_rows].astype(np.float32)
         shadowed[:, tables.shadowed_evidences] |= (named @ tables.shadows_of_evidences) > 0
-    result: BoolArray = ~asked & parent_yes & ~shadowed
+    result: BoolArray = ~asked & parent_yes & ~shadowed & ~tables.never_asked[None, :]
     return result
 
 

@@ -105,6 +105,7 @@ class Tables:
     # marked 1 in `shadows` (R, E; floats, so that one product over the values named finds them)
     shadow_rows: IntArray
     shadows: FloatArray
+    never_asked: BoolArray  # (E,) questions the interview never asks (knowledge's protocols/not_asked.csv)
     protocol: ProtocolTables  # the complaint families, their red-flag and core questions
     triage_thresholds: Mapping[TriageLevel, float]  # the triage rule (knowledge's triage_rule.csv)
 
@@ -338,6 +339,7 @@ def compile_tables(model: Model, knowledge: KnowledgeBase, **overrides: float) -
         shadowed_by=shadowed_by,
         shadow_rows=shadow_rows,
         shadows=shadows,
+        never_asked=np.isin(np.array(model.evidences), [entry.evidence for entry in knowledge.not_asked]),
         protocol=compile_protocols(model, knowledge, in_condition),
         triage_thresholds=knowledge.triage_thresholds,
     )

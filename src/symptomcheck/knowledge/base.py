@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from symptomcheck.knowledge.authored import AuthoredCell, AuthoredQuestion, FindingLink, PainSites
 from symptomcheck.knowledge.catalogue import Catalogue
-from symptomcheck.knowledge.protocols import ComplaintFamily
+from symptomcheck.knowledge.protocols import ComplaintFamily, NotAsked
 from symptomcheck.knowledge.types import (
     AgeReading,
     AnswerValue,
@@ -74,6 +74,8 @@ class KnowledgeBase:
     age_readings: tuple[AgeReading, ...] = ()
     # complaint-led protocols (protocols/*.csv): families with their red-flag and core questions
     protocols: tuple[ComplaintFamily, ...] = ()
+    # the questions the interview never asks, each with its reason (protocols/not_asked.csv)
+    not_asked: tuple[NotAsked, ...] = ()
     # questions in the third person where the rules of interview.wording cannot word them well
     # (texts/third_person_questions.json): language -> subject ("child", "adult") -> evidence code -> text
     third_person_questions: Mapping[Language, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from symptomcheck.knowledge.authored import load_authored, load_authored_cells, 
 from symptomcheck.knowledge.base import Advice, FrenchCodes, KnowledgeBase
 from symptomcheck.knowledge.catalogue import load_catalogue
 from symptomcheck.knowledge.errors import KnowledgeError
-from symptomcheck.knowledge.protocols import load_protocols
+from symptomcheck.knowledge.protocols import load_not_asked, load_protocols
 from symptomcheck.knowledge.types import (
     LANGUAGES,
     AgeReading,
@@ -165,6 +165,7 @@ def _load(directory: Path) -> KnowledgeBase:
     advice, disclaimer = _advice(advice_file)
     by_code = {e.code: e for e in evidences}
     protocols = load_protocols(directory, by_code)
+    not_asked = load_not_asked(directory, by_code)
     red_flags = (*_red_flags(advice_file, by_code), *(q.flag for f in protocols for q in f.red_flags if q.flag))
     french = _french_codes(
         _read_json(directory, FRENCH_EVIDENCES_FILE),
@@ -195,6 +196,7 @@ def _load(directory: Path) -> KnowledgeBase:
         synonyms=_synonyms(directory, by_code),
         age_readings=_age_readings(directory, by_code),
         protocols=protocols,
+        not_asked=not_asked,
     )
 
 

@@ -9,6 +9,10 @@ Two tables (`protocols/families.csv`, `protocols/questions.csv`, documented in d
   with a swollen joint), whose question is then asked among the red flags, at the place of the flag's own;
 - its core questions (onset, severity, the symptoms that separate its common causes) are always among the
   questions the interview may choose from, beside those the conditions still in play depend on.
+
+A third table (`protocols/not_asked.csv`) lists the questions the interview never asks, each with its reason:
+DDXPlus's population markers (where one lives, how many live at home), which a person reads as irrelevant and
+which barely change a likely cause. An answer volunteered in the complaint still counts.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from symptomcheck.knowledge.types import Evidence, EvidenceKind, RedFlag, Text, 
 
 FAMILIES_FILE = "protocols/families.csv"
 QUESTIONS_FILE = "protocols/questions.csv"
+NOT_ASKED_FILE = "protocols/not_asked.csv"
 FAMILY_COLUMNS = (
     "family",
     "name_en",
@@ -257,3 +262,26 @@ def _age(text: str, file: str, where: str) -> int | None:
     if not text.isdigit() or int(text) > 120:
         raise KnowledgeError(f"{file}: {where}: an age bound is a whole number of years from 0 to 120, not {text!r}")
     return int(text)
+
+
+@dataclass(frozen=True, slots=True)
+class NotAsked:
+    """A question the interview never asks, with its reason."""
+
+    evidence: str
+    why: str
+
+
+def load_not_asked(directory: Path, evidences: Mapping[str, Evidence]) -> tuple[NotAsked, ...]:
+    """The questions never asked (`protocols/not_asked.csv`), checked against the evidences."""
+    entries: dict[str, NotAsked] = {}
+    for number, row in enumerate(read_csv(directory, NOT_ASKED_FILE, ("evidence", "why")), start=2):
+        code, where = row["evidence"], f"{NOT_ASKED_FILE}: line {number}"
+        if code not in evidences:
+            raise KnowledgeError(f"{where}: {code!r} is not an evidence of the knowledge base")
+        if code in entries:
+            raise KnowledgeError(f"{where}: {code} is given twice")
+        if not row["why"]:
+            raise KnowledgeError(f"{where}: the reason for never asking {code} is missing")
+        entries[code] = NotAsked(code, row["why"])
+    return tuple(entries.values())
