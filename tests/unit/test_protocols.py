@@ -389,6 +389,18 @@ def test_a_neck_pain_points_to_the_conditions_whose_records_say_neck_pain(broad:
     assert {"neck_pain", "neck_sprain", "neck_muscle_strain", "torticollis"} & set(top), top
 
 
+def test_an_itch_worse_at_night_points_to_the_skin_not_to_the_chest(broad: Engine) -> None:
+    # "worse at night" is a DDXPlus finding of bronchitis and asthma; scabies and threadworms itch most at night
+    night = ("E_219", Answer.yes())
+    everywhere = broad.assess(22, "M", [("R_18702", Answer.yes()), night])  # itching of the skin
+    anus = broad.assess(8, "F", [("R_16054", Answer.yes()), night])  # itching around the anus
+    assert everywhere.differential[0].code == "scabies", everywhere.differential[:3]
+    for assessment in (everywhere, anus):
+        top = [c.code for c in assessment.differential[:3]]
+        assert not {"Bronchitis", "Pneumonia", "Bronchiectasis"} & set(top[:1]), top
+        assert assessment.posterior[broad.tables.conditions.index("Bronchitis")] < 0.1
+
+
 def test_burning_at_the_urethra_is_not_asked_again_as_painful_urination_and_leads_to_the_urinary_protocol(
     broad: Engine,
 ) -> None:
