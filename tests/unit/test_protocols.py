@@ -401,6 +401,14 @@ def test_an_itch_worse_at_night_points_to_the_skin_not_to_the_chest(broad: Engin
         assert assessment.posterior[broad.tables.conditions.index("Bronchitis")] < 0.1
 
 
+def test_an_old_person_newly_confused_with_a_fever_is_thought_to_have_an_infection_not_ebola(broad: Engine) -> None:
+    # the records have no reason for visit for confusion: without authored cells, sepsis had a 1 % chance of it
+    assessment = broad.assess(84, "F", [("E_39", Answer.yes()), ("E_91", Answer.yes())])
+    top = [c.code for c in assessment.differential[:3]]
+    assert top[0] in {"sepsis", "severe_sepsis", "urinary_tract_infection", "confusion_altered_mental_state"}, top
+    assert assessment.posterior[broad.tables.conditions.index("Ebola")] < 0.05
+
+
 def test_burning_at_the_urethra_is_not_asked_again_as_painful_urination_and_leads_to_the_urinary_protocol(
     broad: Engine,
 ) -> None:
