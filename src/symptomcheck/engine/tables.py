@@ -135,6 +135,12 @@ class Tables:
         matches, whole numbers float32 holds exactly, at less cost than over every evidence in float64."""
         return np.ascontiguousarray(self.shadows[:, self.shadowed_evidences], dtype=np.float32)
 
+    @cached_property
+    def askable_unprompted(self) -> BoolArray:
+        """(E,) the questions an interview with no yes to any parent can ask: no follow-up, none never asked."""
+        result: BoolArray = (self.parent < 0) & ~self.never_asked
+        return result
+
     @property
     def n_conditions(self) -> int:
         return len(self.conditions)

@@ -163,7 +163,7 @@ def engine_posteriors(
         rows = np.flatnonzero(~several)
         if len(rows):
             weight = weight_added(p[rows], log_absent)  # (n, E)
-            eligible = ~asked[rows] & ((tables.parent < 0) & ~tables.never_asked)[None, :]
+            eligible = ~asked[rows] & tables.askable_unprompted[None, :]
             least = np.where(eligible, weight, np.inf).argmin(axis=1)
             change[rows] = log_absent[least]
         after = batch_urgency(normalise(log_post + change), tables.level_urgency, thresholds)
@@ -194,8 +194,7 @@ def _questions_asked(
     tables = engine.tables
     no_values = np.zeros((len(p), int(tables.offsets[-1])), dtype=bool)
     focused = focus(tables.protocol, p, asked, no_values, ages, sexes, tables.settings["relevant_mass"])
-    # follow-ups wait for a yes that never comes
-    eligible = ~asked & ((tables.parent < 0) & ~tables.never_asked)[None, :]
+    eligible = ~asked & tables.askable_unprompted[None, :]  # follow-ups wait for a yes that never comes
     score = np.where(
         eligible & (focused.priority > 0), np.inf, np.where(focused.allowed, question_scores(tables, p), -np.inf)
     )
