@@ -409,6 +409,14 @@ def test_an_old_person_newly_confused_with_a_fever_is_thought_to_have_an_infecti
     assert assessment.posterior[broad.tables.conditions.index("Ebola")] < 0.05
 
 
+def test_a_face_drooping_on_one_side_points_to_a_stroke_or_bells_palsy(broad: Engine) -> None:
+    # a FAST sign the records have no reason for: it pointed to Guillain-Barre syndrome, a DDXPlus condition
+    assessment = broad.assess(70, "M", [("E_156", Answer.yes())])
+    top = [c.code for c in assessment.differential[:3]]
+    assert top[0] == "stroke_cerebral_infarction", top
+    assert "bells_palsy" in top, top
+
+
 def test_burning_at_the_urethra_is_not_asked_again_as_painful_urination_and_leads_to_the_urinary_protocol(
     broad: Engine,
 ) -> None:
